@@ -1,0 +1,131 @@
+"""The "idées" board: sticky notes for the shared diagnosis and the shared ambition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .actions import Flag, Ident, Text, action, spec
+from .errors import Rejected
+from .i18n import N_
+from .model import Actor, Board, Workshop, new_id
+
+KIND = "ideas"
+TITLE = N_("Idées")
+PHASES = ("open", "locked")
+PHASE_LABELS = {
+    "open": N_("Contributions ouvertes"),
+    "locked": N_("Contributions fermées"),
+}
+NOTE_MAX = 500
+NOTES_PER_PERSON = 200
+
+
+@dataclass
+class Note:
+    id: str
+    author: str
+    text: str
+    hidden: bool = False
+    edited: bool = False
+    created_at: str = ""
+
+
+@dataclass
+class IdeasData:
+    notes: dict[str, Note] = field(default_factory=dict)
+
+    def visible(self) -> list[Note]:
+        return [n for n in self.notes.values() if not n.hidden]
+
+
+@action("note.add")
+class AddNote:
+    board: str = spec(Ident())
+    text: str = spec(Text(NOTE_MAX, multiline=True))
+
+
+@action("note.edit")
+class EditNote:
+    board: str = spec(Ident())
+    note: str = spec(Ident())
+    text: str = spec(Text(NOTE_MAX, multiline=True))
+
+
+@action("note.delete")
+class DeleteNote:
+    board: str = spec(Ident())
+    note: str = spec(Ident())
+
+
+@action("note.hide", facilitator_only=True)
+class HideNote:
+    board: str = spec(Ident())
+    note: str = spec(Ident())
+    hidden: bool = spec(Flag())
+
+
+ACTIONS = {AddNote, EditNote, DeleteNote, HideNote}
+
+
+def new_data() -> IdeasData:
+    return IdeasData()
+
+
+def _own_note(board: Board, actor: Actor, note_id: str) -> Note:
+    note = board.data.notes.get(note_id)
+    if note is None:
+        raise Rejected(N_("Cette note n'existe plus."))
+    if note.author != actor.participant and not actor.is_facilitator:
+        raise Rejected(N_("Vous ne pouvez modifier que vos propres notes."))
+    return note
+
+
+def _writable(board: Board, actor: Actor) -> None:
+    if board.phase != "open" and not actor.is_facilitator:
+        raise Rejected(N_("Ce tableau est fermé aux contributions."))
+
+
+def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
+    if isinstance(act, AddNote):
+        _writable(board, actor)
+        mine = sum(1 for n in board.data.notes.values() if n.author == actor.participant)
+        if mine >= NOTES_PER_PERSON:
+            raise Rejected(N_("Vous avez atteint le nombre maximal de notes."))
+        return [{"type": "note.added", "board": board.id, "note": new_id(ws, "n"),
+                 "author": actor.participant, "text": act.text}]
+    if isinstance(act, EditNote):
+        _writable(board, actor)
+        note = _own_note(board, actor, act.note)
+        if note.text == act.text:
+            return []
+        return [{"type": "note.edited", "board": board.id, "note": note.id, "text": act.text}]
+    if isinstance(act, DeleteNote):
+        _writable(board, actor)
+        note = _own_note(board, actor, act.note)
+        return [{"type": "note.deleted", "board": board.id, "note": note.id}]
+    if isinstance(act, HideNote):
+        note = _own_note(board, actor, act.note)
+        if note.hidden == act.hidden:
+            return []
+        return [{"type": "note.hidden", "board": board.id, "note": note.id, "hidden": act.hidden}]
+    raise Rejected(N_("Action impossible sur ce tableau."))
+
+
+def apply(ws: Workshop, board: Board, event: dict) -> None:
+    notes = board.data.notes
+    kind = event["type"]
+    if kind == "note.added":
+        notes[event["note"]] = Note(event["note"], event["author"], event["text"],
+                                    created_at=event.get("at", ""))
+    elif kind == "note.edited":
+        notes[event["note"]].text = event["text"]
+        notes[event["note"]].edited = True
+    elif kind == "note.deleted":
+        del notes[event["note"]]
+    elif kind == "note.hidden":
+        notes[event["note"]].hidden = event["hidden"]
+
+
+def freeze(board: Board) -> dict:
+    """The board's content for a snapshot: text only, no authors."""
+    return {"notes": [{"id": n.id, "text": n.text} for n in board.data.visible()]}

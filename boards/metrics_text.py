@@ -1,0 +1,95 @@
+"""Names and one-sentence explanations of the network figures, in plain French.
+
+The readers are facilitators and the workshop's participants, not network
+scientists: each sentence says what the number tells about cooperation on the
+territory, without jargon. Keys match the keys of ``analyse()``'s output so a
+page can put the sentence right beside the figure.
+"""
+
+from .i18n import N_
+
+# Whole-network figures, in the order a report lists them.
+NETWORK_LABELS = {
+    "actors": N_("Acteurs"),
+    "ties": N_("Liens déclarés"),
+    "linked_pairs": N_("Paires d'acteurs reliées"),
+    "density": N_("Densité"),
+    "components": N_("Morceaux du réseau"),
+    "largest_component": N_("Taille du plus grand morceau"),
+    "isolated_count": N_("Acteurs isolés"),
+    "average_degree": N_("Partenaires par acteur (moyenne)"),
+    "degree_centralization": N_("Centralisation"),
+    "reciprocity": N_("Réciprocité"),
+    "cross_type_share": N_("Liens entre types d'acteurs différents"),
+    "average_trust": N_("Confiance moyenne"),
+    "average_value": N_("Utilité moyenne"),
+    "rated_ties": N_("Liens évalués"),
+}
+
+ACTOR_LABELS = {
+    "degree": N_("Partenaires"),
+    "in_degree": N_("Liens reçus"),
+    "out_degree": N_("Liens donnés"),
+    "strength": N_("Intensité"),
+    "betweenness": N_("Intermédiarité"),
+    "closeness": N_("Proximité"),
+    "eigenvector": N_("Influence"),
+    "core": N_("Noyau"),
+    "community": N_("Groupe"),
+}
+
+EXPLANATIONS = {
+    "actors": N_("Nombre d'organisations placées sur la carte."),
+    "ties": N_("Nombre de coopérations déclarées ; deux acteurs peuvent être reliés par "
+               "plusieurs liens de natures différentes."),
+    "linked_pairs": N_("Nombre de couples d'acteurs qui coopèrent d'une façon ou d'une autre, "
+                       "quel que soit le nombre de liens entre eux."),
+    "density": N_("Part des coopérations possibles entre tous les acteurs qui existent "
+                  "vraiment : 0 % si personne ne travaille ensemble, 100 % si chacun "
+                  "travaille avec tous les autres."),
+    "components": N_("Nombre de morceaux séparés : à l'intérieur d'un morceau, on peut aller "
+                     "de n'importe quel acteur à n'importe quel autre en suivant des liens ; "
+                     "un acteur isolé compte pour un morceau."),
+    "largest_component": N_("Nombre d'acteurs dans le plus grand ensemble reliés entre eux, "
+                            "directement ou par des intermédiaires."),
+    "isolated_count": N_("Acteurs présents sur la carte mais sans aucune coopération déclarée."),
+    "average_degree": N_("Nombre moyen d'acteurs différents avec qui chaque acteur coopère."),
+    "degree_centralization": N_("Dit si les coopérations passent toutes par un acteur "
+                                "central (proche de 100 %, comme une étoile) ou sont "
+                                "réparties entre tous (proche de 0 %)."),
+    "reciprocity": N_("Part des liens à sens unique qui sont rendus dans l'autre sens ; les "
+                      "liens dessinés dans les deux sens comptent comme réciproques."),
+    "cross_type_share": N_("Part des liens qui relient deux acteurs de types différents, par "
+                           "exemple une association et un service public : plus elle est "
+                           "haute, moins le réseau est cloisonné."),
+    "tie_types": N_("Répartition des liens selon leur nature : information, orientation, "
+                    "projet commun, moyens, financement, partenariat."),
+    "average_trust": N_("Moyenne des notes de confiance (de 1 à 4) données aux liens évalués."),
+    "average_value": N_("Moyenne des notes d'utilité (de 1 à 4) données aux liens évalués."),
+    "rated_ties": N_("Nombre de liens qui ont reçu au moins une note de confiance ou d'utilité."),
+    "degree": N_("Nombre d'acteurs différents avec qui cet acteur coopère."),
+    "in_degree": N_("Nombre d'acteurs qui ont un lien tourné vers cet acteur (un lien dans "
+                    "les deux sens compte aussi)."),
+    "out_degree": N_("Nombre d'acteurs vers qui cet acteur a un lien (un lien dans les deux "
+                     "sens compte aussi)."),
+    "strength": N_("Somme des forces de tous ses liens : un acteur peu relié mais avec des "
+                   "liens forts peut peser autant qu'un acteur très relié."),
+    "betweenness": N_("Part des plus courts chemins entre les autres acteurs qui passent par "
+                      "cet acteur : un score élevé signale un passeur, dont le départ "
+                      "couperait ou rallongerait des circuits."),
+    "closeness": N_("Facilité avec laquelle cet acteur peut joindre tous les autres en peu "
+                    "d'intermédiaires ; elle baisse s'il est dans un petit morceau à l'écart."),
+    "eigenvector": N_("Un acteur est influent s'il coopère avec des acteurs eux-mêmes bien "
+                      "reliés ; 1 pour le plus influent, 0 pour un acteur sans lien."),
+    "core": N_("Plus le numéro est élevé, plus l'acteur fait partie d'un cœur d'acteurs qui "
+               "coopèrent tous beaucoup entre eux."),
+    "community": N_("Groupe d'acteurs qui coopèrent davantage entre eux qu'avec le reste du "
+                    "réseau, repéré automatiquement à partir des liens."),
+    "brokers": N_("Acteurs par qui passent le plus de chemins entre les autres : ils font le "
+                  "pont entre des groupes qui sinon se parlent peu."),
+    "margin": N_("Acteurs sans lien ou avec un seul partenaire, qui risquent de rester en "
+                 "dehors de la dynamique collective."),
+    "betweenness_sampled": N_("Sur une très grande carte, l'intermédiarité et la proximité "
+                              "sont estimées à partir d'un échantillon d'acteurs tirés au "
+                              "sort : les valeurs sont donc approchées."),
+}

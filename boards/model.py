@@ -1,0 +1,75 @@
+"""The state of a workshop, as folded from its events.
+
+State objects are mutable on purpose: replaying thousands of events into fresh
+copies would cost more than it protects. Only `boards.state.apply` mutates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FACILITATOR = "facilitator"
+PARTICIPANT = "participant"
+SCREEN = "screen"
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str
+    organisation: str = ""
+    role: str = PARTICIPANT
+    removed: bool = False
+    joined_at: str = ""
+
+
+@dataclass
+class Board:
+    id: str
+    kind: str
+    title: str
+    phase: str
+    data: Any = None
+
+
+@dataclass
+class Workshop:
+    id: str
+    title: str = ""
+    territory: str = ""
+    join_code: str = ""
+    created_at: str = ""
+    seq: int = 0
+    locked: bool = False
+    participants: dict[str, Participant] = field(default_factory=dict)
+    # Insertion order is the agenda order.
+    boards: dict[str, Board] = field(default_factory=dict)
+    current_board: str | None = None
+
+    def board(self, board_id: str) -> Board | None:
+        return self.boards.get(board_id)
+
+    def people(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.role == PARTICIPANT and not p.removed]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a participant id and the role the connection proved."""
+
+    participant: str | None
+    role: str
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == FACILITATOR
+
+
+def new_id(ws: Workshop, prefix: str, offset: int = 0) -> str:
+    """An id for something created by the event that will get sequence seq+1+offset.
+
+    Decisions are pure, so ids come from the sequence the events will receive:
+    unique within the workshop and identical on every replay.
+    """
+    return f"{prefix}{ws.seq + 1 + offset}"

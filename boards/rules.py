@@ -1,0 +1,131 @@
+"""decide(state, actor, action) -> events, or a Rejected with a readable reason.
+
+Pure: no clock, no I/O. Ids of new things come from the sequence numbers the
+events will receive (see model.new_id), so a decision replays identically.
+"""
+
+from __future__ import annotations
+
+from . import actions as a
+from .errors import Rejected
+from .i18n import N_
+from .kinds import KINDS
+from .model import FACILITATOR, PARTICIPANT, SCREEN, Actor, Workshop, new_id
+
+BOARDS_MAX = 40
+PEOPLE_MAX = 2000
+
+
+def create_workshop(workshop_id: str, title: str, territory: str, join_code: str) -> list[dict]:
+    return [
+        {"type": "workshop.created", "workshop": workshop_id, "title": title,
+         "territory": territory, "join_code": join_code},
+    ]
+
+
+def join(ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT) -> list[dict]:
+    if role == PARTICIPANT and len(ws.people()) >= PEOPLE_MAX:
+        raise Rejected(N_("Cet atelier est complet."))
+    if role == PARTICIPANT and ws.locked:
+        raise Rejected(N_("L'atelier est verrouillé."))
+    return [{"type": "participant.joined", "participant": new_id(ws, "p"), "name": name,
+             "organisation": organisation, "role": role}]
+
+
+def decide(ws: Workshop, actor: Actor, act) -> list[dict]:
+    """The events that carry out `act` for `actor`, each tagged with its author."""
+    events = _decide(ws, actor, act)
+    for event in events:
+        event["by"] = actor.participant
+    return events
+
+
+def _decide(ws: Workshop, actor: Actor, act) -> list[dict]:
+    if actor.role == SCREEN:
+        raise Rejected(N_("L'écran de projection ne peut rien modifier."))
+    person = ws.participants.get(actor.participant or "")
+    if person is None or person.removed:
+        raise Rejected(N_("Vous ne faites plus partie de cet atelier."))
+    if actor.role == FACILITATOR and person.role != FACILITATOR:
+        raise Rejected(N_("Seule l'animation peut faire cela."))
+    if act.FACILITATOR_ONLY and not actor.is_facilitator:
+        raise Rejected(N_("Seule l'animation peut faire cela."))
+    if ws.locked and not actor.is_facilitator:
+        raise Rejected(N_("L'atelier est verrouillé."))
+
+    handler = _GENERIC.get(type(act))
+    if handler is not None:
+        return handler(ws, actor, act)
+    board = ws.board(act.board)
+    if board is None:
+        raise Rejected(N_("Ce tableau n'existe pas."))
+    kind = KINDS[board.kind]
+    if type(act) not in kind.ACTIONS:
+        raise Rejected(N_("Action impossible sur ce tableau."))
+    return kind.decide(ws, board, actor, act)
+
+
+def _board(ws: Workshop, board_id: str):
+    board = ws.board(board_id)
+    if board is None:
+        raise Rejected(N_("Ce tableau n'existe pas."))
+    return board
+
+
+def _add_board(ws, actor, act: a.AddBoard):
+    if act.kind not in KINDS:
+        raise Rejected(N_("Type de tableau inconnu."))
+    if len(ws.boards) >= BOARDS_MAX:
+        raise Rejected(N_("Trop de tableaux dans cet atelier."))
+    return [{"type": "board.added", "board": new_id(ws, "b"), "kind": act.kind, "title": act.title}]
+
+
+def _rename_board(ws, actor, act: a.RenameBoard):
+    board = _board(ws, act.board)
+    return [] if board.title == act.title else [
+        {"type": "board.renamed", "board": board.id, "title": act.title}]
+
+
+def _show_board(ws, actor, act: a.ShowBoard):
+    board = _board(ws, act.board)
+    return [] if ws.current_board == board.id else [{"type": "board.shown", "board": board.id}]
+
+
+def _set_phase(ws, actor, act: a.SetPhase):
+    board = _board(ws, act.board)
+    if act.phase not in KINDS[board.kind].PHASES:
+        raise Rejected(N_("Phase inconnue pour ce tableau."))
+    return [] if board.phase == act.phase else [
+        {"type": "board.phase", "board": board.id, "phase": act.phase}]
+
+
+def _lock(ws, actor, act: a.LockWorkshop):
+    return [] if ws.locked == act.locked else [{"type": "workshop.locked", "locked": act.locked}]
+
+
+def _remove(ws, actor, act: a.RemoveParticipant):
+    person = ws.participants.get(act.participant)
+    if person is None or person.removed:
+        raise Rejected(N_("Cette personne ne participe pas à l'atelier."))
+    if person.id == actor.participant:
+        raise Rejected(N_("Vous ne pouvez pas vous retirer vous-même."))
+    return [{"type": "participant.removed", "participant": person.id}]
+
+
+def _rename_self(ws, actor, act: a.RenameSelf):
+    person = ws.participants[actor.participant]
+    if (person.name, person.organisation) == (act.name, act.organisation):
+        return []
+    return [{"type": "participant.renamed", "participant": person.id, "name": act.name,
+             "organisation": act.organisation}]
+
+
+_GENERIC = {
+    a.AddBoard: _add_board,
+    a.RenameBoard: _rename_board,
+    a.ShowBoard: _show_board,
+    a.SetPhase: _set_phase,
+    a.LockWorkshop: _lock,
+    a.RemoveParticipant: _remove,
+    a.RenameSelf: _rename_self,
+}

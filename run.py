@@ -1,0 +1,90 @@
+"""python run.py: start Maillage on this machine, with a demo workshop, and say how to join."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+
+import segno
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+
+
+def lan_address() -> str:
+    """This machine's address on the local network, for phones in the room."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        # connect() on UDP sends nothing; it only asks the kernel which interface it would use.
+        probe.connect(("192.0.2.1", 9))
+        return probe.getsockname()[0]
+    except OSError:
+        return "127.0.0.1"
+    finally:
+        probe.close()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Maillage: live collective-impact workshops.")
+    parser.add_argument("--host", default=os.environ.get("MAILLAGE_HOST", "0.0.0.0"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MAILLAGE_PORT", "8000")))
+    parser.add_argument("--db", default=os.environ.get("MAILLAGE_DB", "maillage.db"),
+                        help="SQLite file holding every workshop (created if missing)")
+    parser.add_argument("--no-demo", action="store_true", help="do not create the demo workshop")
+    parser.add_argument("--public-url", default=os.environ.get("MAILLAGE_PUBLIC_URL"),
+                        help="address phones use, e.g. https://ateliers.example.org (default: LAN address)")
+    parser.add_argument("--allowed-origin", action="append", default=[],
+                        help="extra page origin allowed to open websockets (repeatable)")
+    parser.add_argument("--coordinator-token", default=os.environ.get("MAILLAGE_COORDINATOR_TOKEN"))
+    parser.add_argument("--https", action="store_true", help="served behind HTTPS: secure cookies")
+    parser.add_argument("--log-level", default="info")
+    return parser.parse_args(argv)
+
+
+def ensure_demo(app, url: str) -> dict:
+    store, workshops = app.state.store, app.state.workshops
+    demo = next((row for row in store.workshops() if row["demo"]), None)
+    if demo is None:
+        demo = workshops.create("Atelier de démonstration", "QPV des Tilleuls", demo=True)
+        ws = workshops.get(demo["id"])
+        from boards.model import Actor, FACILITATOR
+        from boards.ideas import AddNote
+        from boards import rules
+
+        host = workshops.facilitator(ws, "Animation")
+        board = next(iter(ws.boards))
+        for text in ("Les acteurs se connaissent mal d'une structure à l'autre",
+                     "Des permanences communes au centre social",
+                     "Les habitants ne savent pas à qui s'adresser"):
+            workshops.commit(ws, rules.decide(ws, Actor(host, FACILITATOR), AddNote(board, text)))
+    return demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host_for_phones = lan_address() if args.host in ("0.0.0.0", "::") else args.host
+    url = (args.public_url or f"http://{host_for_phones}:{args.port}").rstrip("/")
+    settings = Settings(db_path=args.db, public_url=url, allowed_origins=tuple(args.allowed_origin),
+                        coordinator_token=args.coordinator_token, https=args.https)
+    app = create_app(settings)
+    print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
+    if not args.no_demo:
+        demo = ensure_demo(app, url)
+        join = f"{url}/j/{demo['join_code']}"
+        print(f"Atelier de démonstration — code : {demo['join_code']}")
+        print(f"  Participants : {join}")
+        print(f"  Animation (lien secret) : {url}/a/{demo['id']}/animer/{demo['facilitator_key']}")
+        segno.make(join, error="m").terminal(compact=True)
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
+                ws_ping_timeout=20, timeout_graceful_shutdown=3)
+
+
+if __name__ == "__main__":
+    main()

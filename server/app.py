@@ -1,0 +1,103 @@
+"""create_app(settings) -> the Starlette application: routes, lifespan, middleware."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from . import auth, live, pages
+from .hub import Hub
+from .settings import Settings
+from .store import Store
+from .workshops import Workshops
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class Guard:
+    """Security headers on every response; cross-site form posts refused."""
+
+    def __init__(self, app, allowed: tuple[str, ...] = ()):
+        self.app, self.allowed = app, allowed
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if scope["method"] in UNSAFE:
+            origin = headers.get("origin") or _origin_of(headers.get("referer"))
+            if not auth.origin_allowed(origin, headers.get("host"), self.allowed):
+                response = PlainTextResponse("Requête refusée : elle ne vient pas de ce site.", 403)
+                return await response(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                extra = [(b"content-security-policy", CSP.encode()),
+                         (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"),
+                         (b"x-frame-options", b"DENY")]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def _origin_of(referer: str | None) -> str | None:
+    if not referer:
+        return None
+    parts = referer.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else None
+
+
+def create_app(settings: Settings) -> Starlette:
+    store = Store(settings.db_path)
+    hub = Hub(settings.client_queue)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        for room in hub.rooms.values():
+            for client in list(room.clients):
+                with contextlib.suppress(Exception):
+                    await client.socket.close(1012)
+        store.close()
+
+    routes = [
+        Route("/", pages.home),
+        Route("/ateliers", pages.create, methods=["POST"]),
+        Route("/rejoindre", pages.join_form),
+        Route("/rejoindre", pages.join, methods=["POST"]),
+        Route("/j/{code}", pages.join_form),
+        Route("/langue/{locale}", pages.switch_language),
+        Route("/a/{workshop_id}", pages.participant_page),
+        Route("/a/{workshop_id}/animer/{key}", pages.facilitate_link),
+        Route("/a/{workshop_id}/animation", pages.facilitator_page),
+        Route("/a/{workshop_id}/ecran", pages.screen_page),
+        Route("/a/{workshop_id}/qr.svg", pages.qr),
+        WebSocketRoute("/a/{workshop_id}/ws", live.live),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    secret = store.secret("session")
+    middleware = [
+        Middleware(Guard, allowed=settings.allowed_origins),
+        Middleware(SessionMiddleware, secret_key=secret, session_cookie="maillage",
+                   max_age=30 * 86400, same_site="lax", https_only=settings.https),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.hub = hub
+    app.state.secret = secret
+    app.state.workshops = Workshops(store, hub)
+    app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute)
+    return app

@@ -1,0 +1,128 @@
+"""Rooms: the clients connected to each workshop, and the delivery of changes to them.
+
+Each client has a small outbox and one sender task. Publishing only appends to
+outboxes (no await), so the order of publishes is the order of commits. The
+sender joins everything that piled up since its last send into one frame: a
+busy room gets fewer, larger frames instead of a frame per change. A client
+whose outbox overflows is closed with 1013 and resyncs when it reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Callable
+
+from starlette.websockets import WebSocket
+
+log = logging.getLogger("maillage.hub")
+
+# Least time between two frames to one client: at most 1/TICK frames per client per second.
+TICK = 0.02
+
+
+class Client:
+    def __init__(self, socket: WebSocket, view: str, participant: str | None, locale: str,
+                 limit: int):
+        self.socket = socket
+        self.view = view
+        self.participant = participant
+        self.locale = locale
+        self.limit = limit
+        self.parts: list[str] = []
+        self.acks: list[str] = []
+        self.refused: list[str] = []
+        self.seq: int | None = None
+        self.overflow = False
+        self.wake = asyncio.Event()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.view, self.locale
+
+    def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
+             refused: str | None = None) -> None:
+        if len(self.parts) >= self.limit:
+            self.overflow = True
+        else:
+            if html:
+                self.parts.append(html)
+            if seq is not None:
+                self.seq = seq
+            if ack:
+                self.acks.append(ack)
+            if refused:
+                self.refused.append(refused)
+        self.wake.set()
+
+    def take(self) -> str:
+        sync = ['<div id="sync" hx-swap-oob="true" hidden']
+        if self.seq is not None:
+            sync.append(f' data-seq="{self.seq}"')
+        if self.acks:
+            sync.append(f' data-ack="{" ".join(self.acks)}"')
+        if self.refused:
+            sync.append(f' data-refused="{" ".join(self.refused)}"')
+        sync.append("></div>")
+        frame = "".join(self.parts) + "".join(sync)
+        self.parts, self.acks, self.refused, self.seq = [], [], [], None
+        return frame
+
+    async def run(self) -> None:
+        """Sends the outbox until the socket closes."""
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            if self.overflow:
+                log.info("client fell behind, closing it so it resyncs")
+                await self.socket.close(1013)
+                return
+            await self.socket.send_text(self.take())
+            # The first change goes out at once; what arrives meanwhile waits for one frame.
+            await asyncio.sleep(TICK)
+
+
+class Room:
+    def __init__(self, workshop_id: str):
+        self.workshop_id = workshop_id
+        self.clients: set[Client] = set()
+
+    def add(self, client: Client) -> None:
+        self.clients.add(client)
+
+    def discard(self, client: Client) -> None:
+        self.clients.discard(client)
+
+    def online(self) -> list[str]:
+        """Participant ids with at least one open phone, in join order of their connection."""
+        seen = Counter(c.participant for c in self.clients if c.view == "participant")
+        return [p for p in seen if p]
+
+    def publish(self, render: Callable[[str, str], str], seq: int | None = None,
+                personal: Callable[[Client], str] | None = None) -> None:
+        """Queues one change for every client: rendered once per (view, locale), not per client."""
+        cache: dict[tuple[str, str], str] = {}
+        for client in self.clients:
+            html = cache.get(client.key)
+            if html is None:
+                html = cache[client.key] = render(client.view, client.locale)
+            if personal is not None:
+                html += personal(client)
+            if html or seq is not None:
+                client.push(html, seq)
+
+
+class Hub:
+    def __init__(self, queue_limit: int = 512):
+        self.rooms: dict[str, Room] = {}
+        self.queue_limit = queue_limit
+
+    def room(self, workshop_id: str) -> Room:
+        room = self.rooms.get(workshop_id)
+        if room is None:
+            room = self.rooms[workshop_id] = Room(workshop_id)
+        return room
+
+    def client(self, socket: WebSocket, view: str, participant: str | None, locale: str) -> Client:
+        return Client(socket, view, participant, locale, self.queue_limit)

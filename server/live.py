@@ -1,0 +1,121 @@
+"""The workshop websocket: origin and session checks, hello/resync, then one action per message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from boards.errors import InvalidAction, Rejected
+from boards.i18n import N_
+from boards.model import FACILITATOR, PARTICIPANT, SCREEN
+
+from . import auth, render
+from .i18n import negotiate
+
+log = logging.getLogger("maillage.live")
+
+# Close codes: 4403 forbidden, 4404 unknown workshop. htmx reconnects only on 1006/1011/1012/1013,
+# so a refused connection is not retried in a loop.
+FORBIDDEN, NOT_FOUND = 4403, 4404
+
+
+def _role(websocket: WebSocket, workshop_id: str) -> tuple[str, str | None] | None:
+    """The view this connection may have and the participant it acts as, or None."""
+    app = websocket.app
+    session = websocket.session
+    view = websocket.query_params.get("view", PARTICIPANT)
+    if view == FACILITATOR:
+        person = auth.facilitator_of(session, workshop_id)
+        return (FACILITATOR, person) if person else None
+    if view == SCREEN:
+        key = websocket.query_params.get("cle", "")
+        expected = auth.screen_key(app.state.secret, workshop_id)
+        if auth.facilitator_of(session, workshop_id) or auth.same_secret(key, expected):
+            return SCREEN, None
+        return None
+    person = auth.participant_of(session, workshop_id)
+    return (PARTICIPANT, person) if person else None
+
+
+async def live(websocket: WebSocket) -> None:
+    app = websocket.app
+    workshops = app.state.workshops
+    ws = workshops.get(websocket.path_params["workshop_id"])
+    if ws is None:
+        await websocket.close(NOT_FOUND)
+        return
+    origin = websocket.headers.get("origin")
+    if not auth.origin_allowed(origin, websocket.headers.get("host"), app.state.settings.allowed_origins):
+        log.warning("websocket refused: foreign origin")
+        await websocket.close(FORBIDDEN)
+        return
+    granted = _role(websocket, ws.id)
+    if granted is None:
+        await websocket.close(FORBIDDEN)
+        return
+    role, participant = granted
+    person = ws.participants.get(participant or "")
+    if participant is not None and (person is None or person.removed):
+        await websocket.close(FORBIDDEN)
+        return
+
+    await websocket.accept()
+    locale = negotiate(websocket.cookies.get("lang"), websocket.headers.get("accept-language"))
+    view = role
+    client = app.state.hub.client(websocket, view, participant, locale)
+    room = app.state.hub.room(ws.id)
+    room.add(client)
+    sender = asyncio.create_task(client.run())
+    workshops.presence(ws)
+    settings = app.state.settings
+    bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
+    try:
+        while not sender.done():
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                client.push(render.notice(locale, InvalidAction(N_("Message illisible."))))
+                continue
+            if not bucket.take():
+                client.push(render.notice(locale, Rejected(N_("Trop de messages : ralentissez un peu."))),
+                            refused=_op_of(text))
+                continue
+            _handle(workshops, ws, client, role, text)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        room.discard(client)
+        sender.cancel()
+        workshops.presence(ws)
+
+
+def _op_of(text: str) -> str | None:
+    try:
+        op = json.loads(text).get("op")
+    except (ValueError, AttributeError):
+        return None
+    return op if isinstance(op, str) and len(op) <= 64 and op.isascii() and op.replace("-", "").isalnum() \
+        else None
+
+
+def _handle(workshops, ws, client, role: str, text: str) -> None:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        client.push(render.notice(client.locale, InvalidAction(N_("Message illisible."))))
+        return
+    if isinstance(message, dict) and message.get("type") == "hello":
+        last = message.get("last_seq")
+        workshops.resync(ws, client, last if isinstance(last, int) and not isinstance(last, bool) else None)
+        return
+    try:
+        workshops.perform(ws, client, role, message)
+    except Exception:
+        log.exception("action failed")
+        client.push(render.notice(client.locale, Rejected(N_("Erreur du serveur : l'action n'a pas été enregistrée."))),
+                    refused=_op_of(text))

@@ -1,0 +1,176 @@
+"""HTTP pages: home, create, join, the three live views, language switch, QR code."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from boards.actions import Text
+from boards.errors import Refusal
+from boards.model import FACILITATOR, PARTICIPANT, SCREEN
+
+from . import auth, render
+from .i18n import LOCALES, negotiate, translate
+
+NAME = Text(40)
+ORGANISATION = Text(80, min_len=0)
+TITLE = Text(80)
+TERRITORY = Text(80)
+
+
+def locale_of(request: Request) -> str:
+    return negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
+
+
+def html(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+    context.setdefault("request", request)
+    return HTMLResponse(render.page(name, locale_of(request), **context), status_code=status)
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.settings.public_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+def join_url(request: Request, code: str) -> str:
+    return f"{base_url(request)}/j/{code}"
+
+
+def _workshop_or_404(request: Request):
+    ws = request.app.state.workshops.get(request.path_params["workshop_id"])
+    if ws is None:
+        return None, html(request, "error.html", 404, message_key="not_found")
+    return ws, None
+
+
+async def home(request: Request) -> Response:
+    return html(request, "home.html", form={}, error=None)
+
+
+async def create(request: Request) -> Response:
+    form = await request.form()
+    locale = locale_of(request)
+    try:
+        title = TITLE.read(translate(locale, "titre"), form.get("title", ""))
+        territory = TERRITORY.read(translate(locale, "territoire"), form.get("territory", ""))
+    except Refusal as refusal:
+        error = translate(locale, refusal.message, refusal.params)
+        return html(request, "home.html", 400, form=dict(form), error=error)
+    row = request.app.state.workshops.create(title, territory, locale=locale)
+    return RedirectResponse(f"/a/{row['id']}/animer/{row['facilitator_key']}", status_code=303)
+
+
+async def facilitate_link(request: Request) -> Response:
+    """The secret facilitator link: proves the capability once, then a session cookie carries it."""
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    row = request.app.state.store.workshop(ws.id)
+    if not auth.same_secret(request.path_params["key"], row["facilitator_key"]):
+        return html(request, "error.html", 403, message_key="bad_link")
+    if not auth.facilitator_of(request.session, ws.id):
+        person = request.app.state.workshops.facilitator(ws, translate(locale_of(request), "Animation"))
+        auth.remember(request.session, "f", ws.id, person)
+    return RedirectResponse(f"/a/{ws.id}/animation", status_code=303)
+
+
+def _live_page(request: Request, ws, view: str, **extra) -> Response:
+    facilitator_key = None
+    if view == FACILITATOR:
+        facilitator_key = request.app.state.store.workshop(ws.id)["facilitator_key"]
+    screen_key = auth.screen_key(request.app.state.secret, ws.id)
+    return html(request, f"workshop/{view}.html", ws=ws, view=view,
+                join_url=join_url(request, ws.join_code), base_url=base_url(request),
+                facilitator_url=f"{base_url(request)}/a/{ws.id}/animer/{facilitator_key}"
+                if facilitator_key else None,
+                screen_url=f"/a/{ws.id}/ecran?cle={screen_key}", **extra)
+
+
+async def facilitator_page(request: Request) -> Response:
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    if not auth.facilitator_of(request.session, ws.id):
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    return _live_page(request, ws, FACILITATOR, me=auth.facilitator_of(request.session, ws.id))
+
+
+async def screen_page(request: Request) -> Response:
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    key = request.query_params.get("cle", "")
+    if not (auth.facilitator_of(request.session, ws.id)
+            or auth.same_secret(key, auth.screen_key(request.app.state.secret, ws.id))):
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    return _live_page(request, ws, SCREEN, me=None, screen_query=f"&cle={quote(key)}" if key else "")
+
+
+async def participant_page(request: Request) -> Response:
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    me = auth.participant_of(request.session, ws.id)
+    person = ws.participants.get(me or "")
+    if person is None or person.removed:
+        return RedirectResponse(f"/rejoindre?code={ws.join_code}", status_code=303)
+    return _live_page(request, ws, PARTICIPANT, me=me, person=person)
+
+
+async def join_form(request: Request) -> Response:
+    code = auth.normalise_code(request.path_params.get("code") or request.query_params.get("code", ""))
+    return html(request, "join.html", code=code, form={}, error=None)
+
+
+async def join(request: Request) -> Response:
+    form = await request.form()
+    locale = locale_of(request)
+    state = request.app.state
+    address = request.client.host if request.client else "-"
+    browser = request.session.setdefault("b", auth.new_key()[:12])
+    code = auth.normalise_code(str(form.get("code", "")))
+
+    def again(message: str, status: int = 400) -> Response:
+        return html(request, "join.html", status, code=code, form=dict(form), error=message)
+
+    if state.join_limiter.blocked(address, browser):
+        return again(translate(locale, "Trop d'essais de code. Attendez une minute avant de réessayer."), 429)
+    ws = state.workshops.by_join_code(code)
+    if ws is None:
+        state.join_limiter.failed(address, browser)
+        return again(translate(locale, "Ce code ne correspond à aucun atelier. Vérifiez-le auprès de l'animation."))
+    try:
+        name = NAME.read(translate(locale, "pseudonyme"), form.get("name", ""))
+        organisation = ORGANISATION.read(translate(locale, "organisation"), form.get("organisation", ""))
+        existing = auth.participant_of(request.session, ws.id)
+        person = ws.participants.get(existing or "")
+        if person is not None and not person.removed:
+            return RedirectResponse(f"/a/{ws.id}", status_code=303)
+        participant = state.workshops.join(ws, name, organisation)
+    except Refusal as refusal:
+        return again(translate(locale, refusal.message, refusal.params))
+    auth.remember(request.session, "p", ws.id, participant)
+    return RedirectResponse(f"/a/{ws.id}", status_code=303)
+
+
+async def switch_language(request: Request) -> Response:
+    locale = request.path_params["locale"]
+    target = request.query_params.get("next", "/")
+    # Only local paths: the switch must not become an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if locale in LOCALES:
+        response.set_cookie("lang", locale, max_age=365 * 86400, httponly=True, samesite="lax",
+                            secure=request.app.state.settings.https)
+    return response
+
+
+async def qr(request: Request) -> Response:
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    svg = render.qr_svg(join_url(request, ws.join_code), scale=10)
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,109 @@
+"""The Jinja2 environment and "state -> HTML" for each view.
+
+Live updates are htmx out-of-band fragments. A change is rendered once per
+(view, language) and the same bytes go to every client of that kind; nothing
+per person is rendered on the broadcast path.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import segno
+
+from boards.errors import Refusal
+from boards.i18n import FIELD_LABELS
+from boards.kinds import KINDS
+from boards.model import Board, Workshop
+
+from . import i18n
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+VIEWS = ("participant", "facilitator", "screen")
+# Events that change the workshop frame around the boards rather than one board.
+FRAME_EVENTS = {"board.added", "board.renamed", "board.shown", "board.phase", "workshop.locked",
+                "workshop.created"}
+
+
+def qr_svg(data: str, scale: int = 6) -> str:
+    """An inline SVG QR code; the data is a URL we built, never participant text."""
+    return segno.make(data, error="m").svg_inline(scale=scale, dark="#111", light="#fff",
+                                                   border=2, omitsize=True)
+
+
+@lru_cache(maxsize=None)
+def env(locale: str) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(i18n.translations(locale), newstyle=True)
+    environment.globals.update(
+        locale=locale,
+        locales=i18n.LOCALES,
+        kinds=KINDS,
+        qr_svg=qr_svg,
+        phase_label=lambda board: i18n.translate(locale, KINDS[board.kind].PHASE_LABELS[board.phase]),
+        kind_title=lambda kind: i18n.translate(locale, KINDS[kind].TITLE),
+    )
+    return environment
+
+
+def page(name: str, locale: str, **context) -> str:
+    return env(locale).get_template(name).render(**context)
+
+
+def _macros(locale: str, kind: str):
+    return env(locale).get_template(f"boards/{kind}.html").module
+
+
+def stage(ws: Workshop, view: str, locale: str) -> str:
+    """The current board, whole, as the #stage region."""
+    return env(locale).get_template("workshop/_stage.html").render(ws=ws, view=view)
+
+
+def frame(ws: Workshop, view: str, locale: str) -> str:
+    """Every live region of a page, for a client that (re)connects behind."""
+    return env(locale).get_template("workshop/_frame.html").render(ws=ws, view=view)
+
+
+def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
+    """Out-of-band fragments that bring a view from before `events` to the current state."""
+    if any(e["type"] in FRAME_EVENTS for e in events):
+        return frame(ws, view, locale)
+    parts = []
+    people = False
+    for event in events:
+        if event["type"].startswith("participant."):
+            people = True
+            continue
+        board = ws.board(event.get("board", ""))
+        # Every view shows the current board only; the others are rendered when shown.
+        if board is None or board.id != ws.current_board:
+            continue
+        parts.append(str(_macros(locale, board.kind).delta(ws, board, event, view)))
+    if people and view == "facilitator":
+        parts.append(env(locale).get_template("workshop/_people.html").render(ws=ws, online=None))
+    return "".join(parts)
+
+
+def presence(ws: Workshop, online: list[str], view: str, locale: str) -> str:
+    template = env(locale).get_template("workshop/_presence.html")
+    return template.render(ws=ws, online=online, view=view)
+
+
+def notice(locale: str, refusal: Refusal) -> str:
+    params = dict(refusal.params)
+    if "field" in params:
+        params["field"] = i18n.translate(locale, FIELD_LABELS.get(params["field"], params["field"]))
+    text = i18n.translate(locale, refusal.message, params)
+    return env(locale).get_template("workshop/_notice.html").render(text=text, kind="error")
+
+
+def board_html(ws: Workshop, board: Board, view: str, locale: str) -> str:
+    return str(_macros(locale, board.kind).board(ws, board, view))

@@ -1,0 +1,111 @@
+// Live workshop client: connection state, operation ids, the outbox of pending actions,
+// resync on reconnect. htmx and its websocket extension do the swapping.
+(function () {
+  "use strict";
+  var body = document.body;
+  var t = function (key) { return body.getAttribute("data-t-" + key) || key; };
+  var lastSeq = parseInt(body.getAttribute("data-seq") || "0", 10);
+  var socket = null;            // htmx-ext-ws public wrapper
+  var pending = {};             // op -> {label, body, sentAt, state}
+  var RETRY_AFTER = 8000;
+
+  function newOp() {
+    // crypto.randomUUID needs a secure context; phones reach us over plain http on the LAN.
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A participant sees the tools of their own notes only: one CSS rule keyed by their id.
+  var me = body.getAttribute("data-me");
+  if (me && /^[A-Za-z0-9]+$/.test(me) && body.classList.contains("view-participant")) {
+    var sheet = document.createElement("style");
+    document.head.appendChild(sheet);
+    sheet.sheet.insertRule('[data-author="' + me + '"] .own-only { display: flex; }', 0);
+    sheet.sheet.insertRule('[data-author="' + me + '"] { border-color: var(--accent); }', 1);
+  }
+
+  function setConn(online) {
+    var conn = document.getElementById("conn");
+    body.classList.toggle("offline", !online);
+    if (conn) { conn.textContent = online ? t("online") : t("offline"); conn.className = "conn " + (online ? "on" : "off"); }
+  }
+
+  function drawOutbox() {
+    var box = document.getElementById("outbox");
+    if (!box) { return; }
+    box.textContent = "";
+    Object.keys(pending).forEach(function (op) {
+      var item = pending[op];
+      var p = document.createElement("p");
+      p.className = "out " + item.state;
+      p.setAttribute("data-op", op);
+      p.textContent = item.label + " : " + t(item.state);
+      if (item.state === "refused") {
+        var close = document.createElement("button");
+        close.type = "button"; close.className = "link"; close.textContent = "×";
+        close.setAttribute("aria-label", "OK");
+        close.addEventListener("click", function () { delete pending[op]; drawOutbox(); });
+        p.appendChild(close);
+      }
+      box.appendChild(p);
+    });
+  }
+
+  function settle(op, state) {
+    var item = pending[op];
+    if (!item) { return; }
+    if (state === "saved") {
+      item.state = "saved"; drawOutbox();
+      setTimeout(function () { if (pending[op] && pending[op].state === "saved") { delete pending[op]; drawOutbox(); } }, 1500);
+    } else { item.state = "refused"; drawOutbox(); }
+  }
+
+  document.addEventListener("htmx:wsOpen", function (e) {
+    socket = e.detail.socketWrapper;
+    setConn(true);
+    // Say what we saw last before htmx flushes actions queued while offline.
+    socket.sendImmediately(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+  });
+  document.addEventListener("htmx:wsClose", function () { setConn(false); });
+  document.addEventListener("htmx:wsError", function () { setConn(false); });
+
+  document.addEventListener("htmx:wsConfigSend", function (e) {
+    var form = e.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { e.preventDefault(); return; }
+    var op = newOp();
+    var params = Object.assign({}, e.detail.parameters, { op: op });
+    e.detail.messageBody = JSON.stringify(params);
+    pending[op] = { label: form.getAttribute("data-label") || "Action", body: e.detail.messageBody,
+                    sentAt: Date.now(), state: "pending" };
+    drawOutbox();
+    if (form.hasAttribute("data-reset")) { setTimeout(function () { form.reset(); }, 0); }
+  });
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var sync = document.getElementById("sync");
+    if (!sync) { return; }
+    var seq = parseInt(sync.getAttribute("data-seq") || "", 10);
+    if (!isNaN(seq)) { lastSeq = seq; }
+    (sync.getAttribute("data-ack") || "").split(" ").forEach(function (op) { if (op) { settle(op, "saved"); } });
+    (sync.getAttribute("data-refused") || "").split(" ").forEach(function (op) { if (op) { settle(op, "refused"); } });
+    // Consumed: the next frame brings its own.
+    sync.removeAttribute("data-ack"); sync.removeAttribute("data-refused");
+  });
+
+  // An action with no answer is sent again with the same operation id: the server applies it once.
+  setInterval(function () {
+    if (!socket || body.classList.contains("offline")) { return; }
+    var now = Date.now();
+    Object.keys(pending).forEach(function (op) {
+      var item = pending[op];
+      if (item.state === "pending" && now - item.sentAt > RETRY_AFTER) {
+        item.sentAt = now;
+        socket.send(item.body);
+      }
+    });
+  }, 2000);
+
+  window.maillage = { pending: pending, lastSeq: function () { return lastSeq; } };
+})();

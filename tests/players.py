@@ -1,0 +1,161 @@
+"""Plays the people of a workshop against a real server: HTTP with cookies, websockets with Origin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """A real `python run.py` process on a loopback port."""
+
+    def __init__(self, db: Path, port: int | None = None, extra: tuple[str, ...] = ()):
+        self.db, self.port, self.extra = db, port or free_port(), extra
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Server":
+        self.process = subprocess.Popen(
+            [sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db),
+             "--no-demo", "--log-level", "warning", *self.extra],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("server died: " + self.process.stderr.read().decode())
+            try:
+                httpx.get(self.url + "/", timeout=1)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+class Person:
+    """One browser: its cookie jar, and at most one live connection at a time."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.http = httpx.Client(base_url=server.url, follow_redirects=False,
+                                 headers={"Origin": server.url, "Accept-Language": "fr"})
+        self.socket = None
+        self.seq = 0
+        self.frames: list[str] = []
+        self.workshop_id: str | None = None
+
+    # HTTP -----------------------------------------------------------------
+    def create_workshop(self, title="Atelier test", territory="QPV test") -> dict:
+        response = self.http.post("/ateliers", data={"title": title, "territory": territory})
+        assert response.status_code == 303, response.text
+        link = response.headers["location"]
+        self.facilitator_link = link
+        entered = self.http.get(link)
+        assert entered.status_code == 303
+        self.workshop_id = link.split("/")[2]
+        page = self.http.get(f"/a/{self.workshop_id}/animation")
+        code = re.search(r'<p class="code"[^>]*>([A-Z0-9]{6})</p>', page.text).group(1)
+        return {"id": self.workshop_id, "code": code, "link": link}
+
+    def join(self, code: str, name: str, organisation: str = "") -> httpx.Response:
+        response = self.http.post("/rejoindre", data={"code": code, "name": name, "organisation": organisation})
+        if response.status_code == 303 and response.headers["location"].startswith("/a/"):
+            self.workshop_id = response.headers["location"].split("/")[2]
+        return response
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+
+    # Websocket ------------------------------------------------------------
+    async def connect(self, view: str = "participant", query: str = "", origin: str | None = None,
+                      hello: bool = True, workshop_id: str | None = None):
+        url = f"ws://127.0.0.1:{self.server.port}/a/{workshop_id or self.workshop_id}/ws?view={view}{query}"
+        self.socket = await websockets.connect(
+            url, origin=origin or self.server.url,
+            additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"})
+        if hello:
+            await self.send({"type": "hello", "last_seq": self.seq})
+        return self.socket
+
+    async def send(self, message: dict) -> None:
+        await self.socket.send(json.dumps(message))
+
+    async def act(self, message: dict, op: str | None = None) -> str:
+        """Sends an action with an operation id; returns the id."""
+        op = op or secrets.token_hex(6)
+        await self.send({**message, "op": op})
+        return op
+
+    async def next_frame(self, timeout: float = 5.0) -> str:
+        frame = await asyncio.wait_for(self.socket.recv(), timeout)
+        self.frames.append(frame)
+        match = re.search(r'<div id="sync"[^>]*data-seq="(\d+)"', frame)
+        if match:
+            self.seq = int(match.group(1))
+        return frame
+
+    async def wait_for(self, predicate, timeout: float = 5.0) -> str:
+        """Reads frames until one satisfies predicate (a substring or a callable)."""
+        check = (lambda f: predicate in f) if isinstance(predicate, str) else predicate
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no frame matching {predicate!r}; last: {self.frames[-3:]}")
+            frame = await self.next_frame(remaining)
+            if check(frame):
+                return frame
+
+    async def ack(self, op: str, timeout: float = 5.0) -> str:
+        return await self.wait_for(lambda f: re.search(rf'data-ack="[^"]*\b{op}\b', f), timeout)
+
+    async def refused(self, op: str, timeout: float = 5.0) -> str:
+        return await self.wait_for(lambda f: re.search(rf'data-refused="[^"]*\b{op}\b', f), timeout)
+
+    async def quiet(self, seconds: float = 0.3) -> list[str]:
+        """Frames received within `seconds`, expecting the socket to stay open."""
+        got = []
+        try:
+            while True:
+                got.append(await self.next_frame(seconds))
+        except asyncio.TimeoutError:
+            return got
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+            self.socket = None

@@ -1,0 +1,220 @@
+"""The live core end to end: a real uvicorn process, real websocket clients, a real SQLite file."""
+
+import asyncio
+import json
+import re
+
+import pytest
+import websockets
+
+from players import Person, Server
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def room(server):
+    host = Person(server)
+    workshop = host.create_workshop("Diagnostic des Tilleuls", "QPV des Tilleuls")
+    alice, bob = Person(server), Person(server)
+    assert alice.join(workshop["code"], "Alice", "Centre social").status_code == 303
+    assert bob.join(workshop["code"].lower(), "Bob").status_code == 303
+    screen = Person(server)
+    screen.workshop_id = workshop["id"]
+    page = host.http.get(f"/a/{workshop['id']}/animation").text
+    screen_query = "&cle=" + re.search(r'ecran\?cle=([0-9a-f]+)', page).group(1)
+    return host, alice, bob, screen, screen_query, workshop
+
+
+def test_note_reaches_every_screen_and_survives_restart(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await alice.connect()
+        await bob.connect()
+        await screen.connect(view="screen", query=screen_query)
+        await host.connect(view="facilitator")
+        for person in (alice, bob, screen, host):
+            await person.wait_for('id="stage"')
+
+        op = await alice.act({"type": "note.add", "board": "b2", "text": "Les structures se connaissent mal"})
+        await alice.ack(op)
+        for other in (bob, screen, host):
+            frame = await other.wait_for("Les structures se connaissent mal")
+            assert 'hx-swap-oob="beforeend:#notes-b2"' in frame
+        # The facilitator sees who wrote it; the projector does not.
+        assert "Alice" in host.frames[-1]
+        assert "Alice" not in screen.frames[-1]
+        for person in (alice, bob, screen, host):
+            await person.close()
+        return workshop
+
+    workshop = run(scenario())
+    server.stop()
+    server.start()
+
+    async def after_restart():
+        viewer = Person(server)
+        viewer.join(workshop["code"], "Chloé")
+        page = viewer.http.get(f"/a/{workshop['id']}").text
+        assert "Les structures se connaissent mal" in page
+
+    run(after_restart())
+
+
+def test_participant_cannot_do_facilitator_actions(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await alice.connect()
+        await bob.connect()
+        await alice.wait_for('id="stage"')
+        await bob.wait_for('id="stage"')
+        note = await bob.act({"type": "note.add", "board": "b2", "text": "Note de Bob"})
+        await bob.ack(note)
+        seq_before = bob.seq
+        await alice.wait_for("Note de Bob")
+        attempts = [
+            {"type": "note.hide", "board": "b2", "note": f"n{seq_before}", "hidden": True},
+            {"type": "workshop.lock", "locked": True},
+            {"type": "board.add", "kind": "ideas", "title": "Pirate"},
+            {"type": "board.phase", "board": "b2", "phase": "locked"},
+            {"type": "note.delete", "board": "b2", "note": f"n{seq_before}"},
+            {"type": "note.edit", "board": "b2", "note": f"n{seq_before}", "text": "détournée"},
+        ]
+        for attempt in attempts:
+            op = await alice.act(attempt)
+            frame = await alice.refused(op)
+            assert 'class="notice error"' in frame
+        # Nothing changed: Bob received no change at all, and the state on the server is the same.
+        assert await bob.quiet(0.5) == [] or all("Note de Bob" not in f and "détournée" not in f
+                                                  for f in bob.frames[-3:])
+        page = host.http.get(f"/a/{workshop['id']}/animation").text
+        assert "Note de Bob" in page and "Pirate" not in page and "détournée" not in page
+        assert "verrouillé :" not in page
+
+        # A message for another workshop is refused too.
+        op = await alice.act({"type": "note.add", "board": "b2", "text": "x", "workshop": "autre"})
+        await alice.refused(op)
+        # The projector may look, never touch.
+        await screen.connect(view="screen", query=screen_query)
+        op = await screen.act({"type": "note.add", "board": "b2", "text": "depuis l'écran"})
+        await screen.refused(op)
+        # A participant's cookie does not open the facilitator view.
+        with pytest.raises(websockets.InvalidStatus):
+            await alice.connect(view="facilitator")
+
+    run(scenario())
+
+
+def test_reconnect_with_old_sequence_is_brought_up_to_date(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await alice.connect()
+        await alice.wait_for('id="stage"')
+        seen = alice.seq
+        await alice.close()
+        await bob.connect()
+        for text in ("Première idée hors ligne", "Deuxième idée hors ligne"):
+            await bob.ack(await bob.act({"type": "note.add", "board": "b2", "text": text}))
+        alice.seq = seen
+        await alice.connect()
+        frame = await alice.wait_for("Deuxième idée hors ligne")
+        assert "Première idée hors ligne" in frame
+        assert alice.seq == bob.seq
+        # Already current: a hello answers with the sequence only, not the whole board.
+        await alice.send({"type": "hello", "last_seq": alice.seq})
+        frame = await alice.wait_for('id="sync"')
+        assert 'id="stage"' not in frame
+
+    run(scenario())
+
+
+def test_retried_operation_is_applied_once(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await alice.connect()
+        await alice.wait_for('id="stage"')
+        message = {"type": "note.add", "board": "b2", "text": "Une seule fois"}
+        op = await alice.act(message, op="retry-me-123")
+        await alice.ack(op)
+        await alice.close()
+        await alice.connect()
+        await alice.act(message, op="retry-me-123")
+        await alice.ack(op)
+        await alice.act(message, op="retry-me-123")
+        await alice.ack(op)
+        page = alice.http.get(f"/a/{workshop['id']}").text
+        assert page.count("Une seule fois</p>") == 1
+
+    run(scenario())
+
+
+def test_bad_input_is_refused_to_its_sender_only(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await alice.connect()
+        await bob.connect()
+        await alice.wait_for('id="stage"')
+        await bob.wait_for('id="stage"')
+        await bob.quiet(0.3)
+        bad = [
+            "pas du json",
+            json.dumps([1, 2, 3]),
+            json.dumps({"type": "inconnu"}),
+            json.dumps({"type": "note.add", "board": "b2"}),
+            json.dumps({"type": "note.add", "board": "b2", "text": "x" * 501}),
+            json.dumps({"type": "note.add", "board": "b2", "text": "   "}),
+            json.dumps({"type": "note.add", "board": "../etc", "text": "x"}),
+            json.dumps({"type": "note.add", "board": "b99", "text": "x"}),
+            json.dumps({"type": "note.add", "board": "b2", "text": 42}),
+            json.dumps({"type": "note.add", "board": "b2", "text": "x", "extra": 1}),
+        ]
+        for text in bad:
+            await alice.socket.send(text)
+            frame = await alice.wait_for('class="notice error"')
+            assert re.search(r"notice error\">[^<]{5,}</p>", frame)
+        assert "dépasse 500 caractères" in "".join(alice.frames)
+        assert await bob.quiet(0.5) == []
+        # A frame far beyond the limit closes the connection cleanly instead of being read.
+        await alice.socket.send(json.dumps({"type": "note.add", "board": "b2", "text": "x" * 200_000}))
+        with pytest.raises(websockets.ConnectionClosed):
+            await alice.quiet(2)
+        assert alice.socket.close_code == 1009
+        page = host.http.get(f"/a/{workshop['id']}/animation").text
+        assert page.count('<article id="note-') == 0
+
+    run(scenario())
+
+
+def test_foreign_origin_and_strangers_are_refused(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        with pytest.raises(websockets.InvalidStatus):
+            await alice.connect(origin="http://evil.example")
+        stranger = Person(server)
+        stranger.workshop_id = workshop["id"]
+        with pytest.raises(websockets.InvalidStatus):
+            await stranger.connect()
+        with pytest.raises(websockets.InvalidStatus):
+            await stranger.connect(view="screen", query="&cle=0000")
+        # Cross-site form post.
+        response = stranger.http.post("/ateliers", data={"title": "x", "territory": "y"},
+                                      headers={"Origin": "http://evil.example"})
+        assert response.status_code == 403
+
+    run(scenario())
+
+
+def test_live_count_of_people_connected(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await host.connect(view="facilitator")
+        await host.wait_for('id="stage"')
+        await alice.connect()
+        await host.wait_for("1 personne connectée")
+        await bob.connect()
+        await host.wait_for("2 personnes connectées")
+        await bob.close()
+        await host.wait_for("1 personne connectée")
+
+    run(scenario())
