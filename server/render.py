@@ -16,7 +16,7 @@ import segno
 from boards.errors import Refusal
 from boards.i18n import FIELD_LABELS
 from boards.kinds import KINDS
-from boards.model import Board, Workshop
+from boards.model import Workshop
 
 from . import i18n
 
@@ -62,14 +62,9 @@ def _macros(locale: str, kind: str):
     return env(locale).get_template(f"boards/{kind}.html").module
 
 
-def stage(ws: Workshop, view: str, locale: str) -> str:
-    """The current board, whole, as the #stage region."""
-    return env(locale).get_template("workshop/_stage.html").render(ws=ws, view=view)
-
-
-def frame(ws: Workshop, view: str, locale: str) -> str:
+def frame(ws: Workshop, view: str, locale: str, me: str | None = None) -> str:
     """Every live region of a page, for a client that (re)connects behind."""
-    return env(locale).get_template("workshop/_frame.html").render(ws=ws, view=view)
+    return env(locale).get_template("workshop/_frame.html").render(ws=ws, view=view, me=me)
 
 
 def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
@@ -92,6 +87,22 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
     return "".join(parts)
 
 
+def is_personal(ws: Workshop, event: dict) -> bool:
+    """Whether part of this event's change must be rendered for each reader (private content)."""
+    board = ws.board(event.get("board", ""))
+    return board is not None and event["type"] in getattr(KINDS[board.kind], "PERSONAL_EVENTS", ())
+
+
+def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str | None) -> str:
+    """The per-reader part of a change: a kind's `personal` macro, for events it declares personal."""
+    parts = []
+    for event in events:
+        board = ws.board(event.get("board", ""))
+        if board is not None and board.id == ws.current_board and is_personal(ws, event):
+            parts.append(str(_macros(locale, board.kind).personal(ws, board, event, view, me)))
+    return "".join(parts)
+
+
 def presence(ws: Workshop, online: list[str], view: str, locale: str) -> str:
     template = env(locale).get_template("workshop/_presence.html")
     return template.render(ws=ws, online=online, view=view)
@@ -105,5 +116,3 @@ def notice(locale: str, refusal: Refusal) -> str:
     return env(locale).get_template("workshop/_notice.html").render(text=text, kind="error")
 
 
-def board_html(ws: Workshop, board: Board, view: str, locale: str) -> str:
-    return str(_macros(locale, board.kind).board(ws, board, view))

@@ -85,13 +85,19 @@ class Workshops:
             self.states[ws.id] = ws
             raise
         if stored:
+            mine = None
+            if any(render.is_personal(ws, event) for event in stored):
+                def mine(client: Client) -> str:
+                    return render.personal(ws, stored, client.view, client.locale, client.participant)
             self.hub.room(ws.id).publish(
-                lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq)
+                lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine)
             self._after(ws, stored)
         return ws.seq
 
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections: a removed participant's phones are closed."""
+        if any(event["type"].startswith("participant.") for event in stored):
+            self.presence(ws)
         for event in stored:
             if event["type"] == "participant.removed":
                 for client in list(self.hub.room(ws.id).clients):
@@ -124,7 +130,7 @@ class Workshops:
     def resync(self, ws: Workshop, client: Client, last_seq: int | None) -> None:
         """Brings a (re)connecting client up to date: everything, unless it is already current."""
         if last_seq != ws.seq:
-            client.push(render.frame(ws, client.view, client.locale), seq=ws.seq)
+            client.push(render.frame(ws, client.view, client.locale, client.participant), seq=ws.seq)
         else:
             client.push(seq=ws.seq)
 
