@@ -52,7 +52,8 @@ EXPLANATIONS = {
                      "un acteur isolé compte pour un morceau."),
     "largest_component": N_("Nombre d'acteurs dans le plus grand ensemble reliés entre eux, "
                             "directement ou par des intermédiaires."),
-    "isolated_count": N_("Acteurs présents sur la carte mais sans aucune coopération déclarée."),
+    "isolated_count": N_("Acteurs présents sur la carte mais sans aucune coopération "
+                         "déclarée."),
     "average_degree": N_("Nombre moyen d'acteurs différents avec qui chaque acteur coopère."),
     "degree_centralization": N_("Dit si les coopérations passent toutes par un acteur "
                                 "central (proche de 100 %, comme une étoile) ou sont "

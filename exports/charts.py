@@ -1,0 +1,96 @@
+"""Geometry of the report's charts: numbers and plain labels, drawn as SVG by the template.
+
+Nothing here builds markup: the template (templates/exports/_charts.html) writes the
+elements and autoescape takes care of every label, so a card text cannot inject anything
+into the SVG.
+"""
+
+from __future__ import annotations
+
+import math
+
+from boards.network import number
+
+from .rows import SCALE, counts
+from .templating import clip as clip_text
+
+WIDTH = 640
+
+
+def bars(items: list[tuple[str, float]], *, label_width: int = 250, row: int = 22,
+         clip: int = 42) -> dict:
+    """Horizontal bars, one row per (label, value), longest bar = the full width."""
+    top = max((value for _, value in items), default=0) or 1
+    span = WIDTH - label_width - 50
+    rows = [{"label": label, "short": clip_text(label, clip), "y": i * row,
+             "width": round(span * value / top, 1), "value": value}
+            for i, (label, value) in enumerate(items)]
+    return {"width": WIDTH, "height": max(len(items), 1) * row, "label_width": label_width,
+            "row": row, "bar": row - 6, "rows": rows}
+
+
+def tie_type_chart(analysis: dict) -> dict:
+    return bars([(t["type"] or "sans type", t["count"]) for t in analysis["tie_types"]])
+
+
+def lever_chart(snapshot: dict, kind: str, limit: int = 10) -> dict:
+    cards = [c for c in snapshot.get("levers") or ()
+             if isinstance(c, dict) and c.get("kind") == kind]
+    votes = [(str(c.get("text") or ""), number(c.get("votes")) or 0) for c in cards]
+    votes.sort(key=lambda card: -card[1])
+    return bars(votes[:limit],
+                label_width=330, clip=56)
+
+
+def degree_chart(analysis: dict, most_columns: int = 30) -> dict:
+    """How many actors have 0, 1, 2 ... partners; wide ranges are grouped in equal bins."""
+    degrees = [a["degree"] for a in analysis["actors"]]
+    top = max(degrees, default=0)
+    step = max(1, math.ceil((top + 1) / most_columns))
+    tallies = [0] * (top // step + 1)
+    for degree in degrees:
+        tallies[degree // step] += 1
+    height, base = 160, 180
+    peak = max(tallies, default=0) or 1
+    column = (WIDTH - 60) / len(tallies)
+    columns = []
+    for i, count in enumerate(tallies):
+        low, high = i * step, i * step + step - 1
+        columns.append({"x": round(50 + i * column, 1), "width": round(column * 0.8, 1),
+                        "height": round(height * count / peak, 1),
+                        "y": round(base - height * count / peak, 1), "count": count,
+                        "label": str(low) if step == 1 else f"{low}–{high}"})
+    return {"width": WIDTH, "height": base + 40, "base": base, "columns": columns,
+            "peak": peak, "label_every": max(1, len(columns) // 15)}
+
+
+def indicator_chart(indicator: dict) -> dict:
+    """Answers per step (1..5, then "don't know"), the previous wave as outlines, medians."""
+    now = counts(indicator.get("counts"))
+    previous = indicator.get("previous") if isinstance(indicator.get("previous"), dict) else None
+    before = counts(previous.get("counts")) if previous else None
+    median = number(indicator.get("median"))
+    before_median = number(previous.get("median")) if previous else None
+    steps = [*SCALE, "dk"]
+    peak = max([*now.values(), *(before.values() if before else ())]) or 1
+    height, base, column, left = 90, 110, 56, 30
+    columns = []
+    for i, step in enumerate(steps):
+        x = left + i * column + (12 if step == "dk" else 0)
+        entry = {"x": x, "width": column - 16, "label": "NSP" if step == "dk" else step,
+                 "count": now[step], "height": round(height * now[step] / peak, 1)}
+        entry["y"] = round(base - entry["height"], 1)
+        if before is not None:
+            entry["before_height"] = round(height * before[step] / peak, 1)
+            entry["before_y"] = round(base - entry["before_height"], 1)
+        columns.append(entry)
+
+    def median_x(value):
+        if value is None or not 1 <= value <= 5:
+            return None
+        return round(left + (value - 1) * column + (column - 16) / 2, 1)
+
+    return {"width": left + 6 * column + 20, "height": base + 22, "base": base,
+            "columns": columns, "has_before": before is not None,
+            "median": median, "median_x": median_x(median),
+            "before_median": before_median, "before_median_x": median_x(before_median)}

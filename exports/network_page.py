@@ -1,0 +1,182 @@
+"""Interactive network page: one self-contained HTML file that opens offline and fetches nothing.
+
+pyvis builds the records: its ``Node`` and ``Edge`` classes give vis-network's node and
+edge dicts, a ``Network`` holds them, and its ``Options`` (physics, smoothing, interaction)
+come out through ``get_network_data()``. Three parts of pyvis are left aside:
+
+* ``add_node``/``add_edge``/``from_nx``: ``add_node`` tests membership in a list and
+  ``add_edge`` scans every edge for each undirected edge, so a large map is quadratic
+  (``from_nx`` also changes the graph it is given). Records go into ``net.nodes`` and
+  ``net.edges`` directly.
+* ``generate_html`` and its template: it loads Bootstrap from a CDN in every mode, writes
+  the heading unescaped and switches node titles containing "href" to innerHTML. The page
+  is rendered from templates/exports/network.html instead (autoescape on), with the copy of
+  vis-network 9.1.2 shipped inside pyvis inlined, its licence notice kept.
+* vis's own tooltips: no ``title`` is handed to vis. The page draws its own tooltip from
+  plain text lines with ``textContent`` on hover, built only when shown.
+
+Labels are drawn by vis on a canvas as plain text (no ``font.multi``), clipped to
+``LABEL_LIMIT`` characters; the full name is in the tooltip.
+"""
+
+from __future__ import annotations
+
+import json
+
+from boards.metrics_text import ACTOR_LABELS, EXPLANATIONS
+from boards.network import actor_records, tie_records
+
+from .templating import clip, french_number, render, script_json, vis_assets
+
+LABEL_LIMIT = 40
+TIP_LIMIT = 300
+SPAN = 1000  # board coordinates 0..1 become 0..SPAN canvas pixels
+SIZE_METRICS = ("degree", "betweenness", "closeness", "eigenvector", "strength")
+LARGE = 2000  # above this many actors, cheaper drawing options
+
+
+def _type_order(snapshot: dict, actors: list[dict]) -> list[str]:
+    declared = [str(t) for t in snapshot.get("actor_types") or ()]
+    return list(dict.fromkeys(declared + [a["type"] for a in actors]))
+
+
+def _node_tip(actor: dict, metrics: dict) -> list[str]:
+    lines = [clip(actor["name"], TIP_LIMIT),
+             clip(f"Type : {actor['type'] or 'non précisé'}", TIP_LIMIT)]
+    if actor["zone"]:
+        lines.append(f"Zone : {clip(actor['zone'], TIP_LIMIT)}")
+    if actor["own"]:
+        lines.append("Structure d'une personne présente à l'atelier")
+    if metrics:
+        lines.append(f"Groupe : {metrics['community']}")
+        lines += [f"{ACTOR_LABELS[k]} : {french_number(metrics[k], 3)}"
+                  for k in ("degree", "betweenness", "closeness", "eigenvector")]
+    return lines
+
+
+def _tie_line(tie: dict, names: dict, state: str = "") -> str:
+    way = (f"{names[tie['source']]} → {names[tie['target']]}" if tie["directed"]
+           else "dans les deux sens")
+    rated = "" if tie.get("trust") is None else f", confiance {french_number(tie['trust'], 1)}"
+    return clip(f"{tie['type'] or 'sans type'} : force {tie['strength']}, {way}{rated}{state}",
+                 TIP_LIMIT)
+
+
+def _arrows(ties: list[dict], u: str, v: str) -> str:
+    ways = {(t["source"], t["target"]) if t["directed"] else "both" for t in ties}
+    return "to" if ways == {(u, v)} else "from" if ways == {(v, u)} else ""
+
+
+def _change_keys(ties: list[dict]) -> set:
+    return {(t["source"], t["target"], t["type"], t["directed"]) for t in ties}
+
+
+def _key(tie: dict) -> tuple:
+    ends = (tie["source"], tie["target"]) if tie["directed"] else sorted(
+        (tie["source"], tie["target"]))
+    return (*ends, tie["type"], tie["directed"])
+
+
+def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None) -> str:
+    """The page of one wave; with ``comparison`` (earlier wave -> this one) it marks the
+    ties that appeared and draws the ties that disappeared as dashed lines."""
+    from pyvis.edge import Edge  # pyvis pulls IPython: import it only when a page is made
+    from pyvis.network import Network
+    from pyvis.node import Node
+
+    actors = actor_records(snapshot)
+    metrics = {a["id"]: a for a in analysis["actors"]}
+    types = _type_order(snapshot, actors)
+    type_index = {t: i for i, t in enumerate(types)}
+    positions = (comparison or {}).get("positions") or {
+        a["id"]: (a["x"], a["y"]) for a in actors if a["x"] is not None and a["y"] is not None}
+    names = {a["id"]: clip(a["name"], 80) for a in actors}
+
+    net = Network(directed=True, cdn_resources="in_line")
+    info = []
+    for actor in actors:
+        found = metrics.get(actor["id"], {})
+        place = positions.get(actor["id"])
+        extra = {"x": place[0] * SPAN, "y": place[1] * SPAN} if place else {}
+        label = clip(actor["name"], LABEL_LIMIT)
+        net.nodes.append(Node(actor["id"], "dot", label, **extra).options)
+        info.append({"tip": _node_tip(actor, found), "kind": type_index[actor["type"]],
+                     "group": found.get("community", 0),
+                     "size": [found.get(k) or 0 for k in SIZE_METRICS]})
+
+    added = _change_keys(comparison["ties_added"]) if comparison else set()
+    ties, _ = tie_records(snapshot, names)
+    pairs: dict[tuple, list] = {}
+    for tie in ties:
+        pairs.setdefault(tuple(sorted((tie["source"], tie["target"]))), []).append(tie)
+    edge_tips = []
+    for (u, v), group in pairs.items():
+        fresh = [_key(t) in added for t in group]
+        state = "added" if fresh and all(fresh) else ""
+        net.edges.append(Edge(u, v, arrows=_arrows(group, u, v),
+                              value=sum(t["strength"] for t in group)).options)
+        edge_tips.append({"state": state, "tip": [f"{names[u]} — {names[v]}"] + [
+            _tie_line(t, names, " (nouveau)" if new else "") for t, new in zip(group, fresh)]})
+    if comparison:
+        _draw_removed(net, Node, Edge, comparison, positions, names, info, edge_tips, pairs)
+
+    physics = not all("x" in node for node in net.nodes)
+    _set_options(net, physics, len(net.nodes))
+    nodes, edges, _, _, _, options = net.get_network_data()
+    payload = {"nodes": nodes, "edges": edges, "info": info, "edgeInfo": edge_tips,
+               "options": json.loads(options),
+               "types": [clip(t, 80) if t else "type non précisé" for t in types],
+               "metrics": list(SIZE_METRICS),
+               "explanations": {k: EXPLANATIONS[k] for k in SIZE_METRICS}}
+    script, style = vis_assets()
+    workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
+    return render("network.html", payload=script_json(payload), vis_script=script,
+                  vis_style=style, title=str(workshop.get("title") or "Réseau de coopération"),
+                  territory=str(workshop.get("territory") or ""),
+                  wave=str(snapshot.get("label") or ""), physics=physics,
+                  sampled=bool(analysis.get("betweenness_sampled")),
+                  sampled_note=EXPLANATIONS["betweenness_sampled"],
+                  size_labels=[(k, ACTOR_LABELS[k]) for k in SIZE_METRICS],
+                  comparison=comparison, network=analysis["network"])
+
+
+def _draw_removed(net, Node, Edge, comparison, positions, names, info, edge_tips, pairs):
+    """Dashed edges for ties gone since the earlier wave; grey nodes for actors gone."""
+    gone = {a["id"]: a for a in comparison["actors_removed"]}
+    shown = set(names)
+    for tie in comparison["ties_removed"]:
+        u, v = sorted((tie["source"], tie["target"]))
+        if (u, v) in pairs:
+            continue  # the pair still cooperates; its tooltip lists what it has now
+        for end, end_name in ((tie["source"], tie["source_name"]),
+                              (tie["target"], tie["target_name"])):
+            if end not in shown and end in gone:
+                shown.add(end)
+                place = positions.get(end)
+                extra = {"x": place[0] * SPAN, "y": place[1] * SPAN} if place else {}
+                net.nodes.append(Node(end, "dot", clip(end_name, LABEL_LIMIT), **extra).options)
+                info.append({"tip": [clip(end_name, TIP_LIMIT), "Acteur retiré depuis la vague "
+                                     "précédente"], "kind": -1, "group": 0,
+                             "size": [0] * len(SIZE_METRICS), "ghost": True})
+        if tie["source"] in shown and tie["target"] in shown:
+            net.edges.append(Edge(tie["source"], tie["target"], dashes=True,
+                                  value=tie["strength"]).options)
+            edge_tips.append({"state": "removed", "tip": [
+                f"{clip(tie['source_name'], 80)} — {clip(tie['target_name'], 80)}",
+                clip(f"{tie['type'] or 'sans type'} : lien retiré depuis la vague précédente",
+                      TIP_LIMIT)]})
+
+
+def _set_options(net, physics: bool, count: int) -> None:
+    large = count > LARGE
+    net.barnes_hut(gravity=-3000, spring_length=120, spring_strength=0.04)
+    net.toggle_physics(physics)
+    net.options.physics.stabilization.iterations = 150 if large else 400
+    net.set_edge_smooth("continuous")
+    net.options.edges.smooth.enabled = not large
+    net.options.edges.color = {"color": "#9aa3b2", "highlight": "#2e3440", "inherit": False}
+    net.options.edges.scaling = {"min": 1, "max": 8}
+    net.toggle_hide_edges_on_drag(large)
+    net.options.interaction.hover = True
+    net.options.layout = {"improvedLayout": count <= 150, "randomSeed": 42}
+    net.options.nodes = {"scaling": {"min": 6, "max": 36}, "font": {"size": 14}}

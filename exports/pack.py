@@ -1,0 +1,79 @@
+"""Evidence pack: every export of one wave in a single zip, with a short README.txt."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+
+from . import gephi, tables
+from .network_page import network_html
+from .report import comparison_report_html, report_html
+from .workbook import workbook_xlsx
+
+README = """Dossier de preuves — {title}
+Vague : {wave}{taken}
+
+Contenu
+- rapport.html : rapport imprimable (ouvrir dans un navigateur, puis Imprimer en A4).
+- reseau_interactif.html : carte interactive des coopérations ; s'ouvre sans connexion.
+- classeur.xlsx : toutes les tables dans un classeur (une feuille par table).
+- acteurs.csv, liens.csv, metriques_acteurs.csv, indicateurs_reseau.csv,
+  freins_leviers.csv, indicateurs.csv : les mêmes tables en CSV (UTF-8, séparateur « ; »,
+  virgule décimale, pour Excel en français).
+- reseau.gexf, reseau.graphml : le réseau pour Gephi ou d'autres logiciels d'analyse.
+- reseau.json : toutes les données du réseau et de l'analyse, pour des traitements
+  automatiques.
+{comparison}
+Les acteurs sont des organisations ; aucune donnée ne désigne un participant.
+Dans les tableurs, une cellule de texte qui commence par = + - ou @ est précédée
+d'une apostrophe pour qu'elle ne soit jamais exécutée comme une formule.
+"""
+
+COMPARISON_NOTE = """- comparaison.html, changements.csv : ce qui a changé depuis {before}.
+"""
+
+
+def ascii_slug(text: str, fallback: str = "vague") -> str:
+    bare = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", bare).strip("-").lower()[:60].strip("-")
+    return slug or fallback
+
+
+def evidence_pack(snapshot: dict, analysis: dict, *, comparison: dict | None = None) -> bytes:
+    """A zip holding the report, the interactive page, tables, graph files and a README."""
+    workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
+    wave = str(snapshot.get("label") or "")
+    folder = "maillage-" + ascii_slug(wave or str(snapshot.get("id") or ""))
+    french = {"sep": ";"}
+    files = {
+        "rapport.html": report_html(snapshot, analysis, comparison=comparison).encode("utf-8"),
+        "reseau_interactif.html": network_html(snapshot, analysis,
+                                               comparison=comparison).encode("utf-8"),
+        "classeur.xlsx": workbook_xlsx(snapshot, analysis),
+        "acteurs.csv": tables.actors_csv(snapshot, analysis, **french),
+        "liens.csv": tables.ties_csv(snapshot, analysis, **french),
+        "metriques_acteurs.csv": tables.metrics_csv(snapshot, analysis, **french),
+        "indicateurs_reseau.csv": tables.network_csv(snapshot, analysis, **french),
+        "freins_leviers.csv": tables.levers_csv(snapshot, analysis, **french),
+        "indicateurs.csv": tables.indicators_csv(snapshot, analysis, **french),
+        "reseau.gexf": gephi.gexf_bytes(snapshot, analysis),
+        "reseau.graphml": gephi.graphml_bytes(snapshot, analysis),
+        "reseau.json": gephi.json_bytes(snapshot, analysis),
+    }
+    if comparison:
+        files["comparaison.html"] = comparison_report_html(comparison).encode("utf-8")
+        files["changements.csv"] = tables.changes_csv(comparison, **french)
+    taken = str(snapshot.get("taken_at") or "")[:10]
+    readme = README.format(
+        title=str(workshop.get("title") or "atelier"), wave=wave or "sans nom",
+        taken=f" (instantané du {taken})" if taken else "",
+        comparison=COMPARISON_NOTE.format(before=comparison["before"]["label"] or
+                                          "la vague précédente") if comparison else "")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{folder}/README.txt", readme.replace("\n", "\r\n").encode("utf-8"))
+        for name, content in files.items():
+            archive.writestr(f"{folder}/{name}", content)
+    return buffer.getvalue()

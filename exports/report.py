@@ -1,0 +1,120 @@
+"""Printable report in French: one HTML page, A4 print styles, charts as inline SVG.
+
+Everything the page shows goes through the templates with autoescape on; the charts' SVG
+elements are written by the template from numbers computed in exports/charts.py, so no
+participant text is ever concatenated into markup. The page links to nothing and loads
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
+from boards.network import number
+
+from . import charts
+from .templating import french_number, percent, render
+
+PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share"}
+DECIMAL_FIGURES = {"average_degree", "average_trust", "average_value"}
+GROUP_LIMIT = 12
+
+
+def spell_figure(key: str, value) -> str:
+    if key in PERCENT_FIGURES:
+        return percent(value, 1)
+    return french_number(value, 2 if key in DECIMAL_FIGURES else 0)
+
+
+def spell_change(key: str, delta) -> str:
+    if delta is None:
+        return "—"
+    sign = "+" if delta > 0 else ""
+    if key in PERCENT_FIGURES:
+        return f"{sign}{french_number(delta * 100, 1)}\u202fpt"
+    return sign + french_number(delta, 2 if key in DECIMAL_FIGURES else 0)
+
+
+def figure_rows(network: dict) -> list[dict]:
+    return [{"label": label, "value": spell_figure(key, network.get(key)),
+             "explanation": EXPLANATIONS[key]} for key, label in NETWORK_LABELS.items()]
+
+
+def change_rows(comparison: dict) -> list[dict]:
+    rows = []
+    for key, label in NETWORK_LABELS.items():
+        change = comparison["network"].get(key)
+        if change:
+            rows.append({"label": label, "before": spell_figure(key, change["before"]),
+                         "after": spell_figure(key, change["after"]),
+                         "delta": spell_change(key, change["delta"])})
+    return rows
+
+
+def _groups(analysis: dict) -> list[dict]:
+    """Groups of two actors or more, with the types that make them up."""
+    kinds = {a["id"]: a["type"] or "type non précisé" for a in analysis["actors"]}
+    groups = []
+    for group in analysis["communities"]:
+        if group["size"] < 2:
+            continue
+        mix = Counter(kinds[m] for m in group["members"]).most_common(3)
+        groups.append({**group, "mix": mix})
+    return groups
+
+
+def _lever_groups(snapshot: dict) -> list[dict]:
+    totals: dict[tuple, dict] = {}
+    for card in snapshot.get("levers") or ():
+        if isinstance(card, dict) and card.get("cluster"):
+            key = (str(card.get("kind") or ""), str(card["cluster"]))
+            entry = totals.setdefault(key, {"kind": key[0], "cluster": key[1], "cards": 0,
+                                            "votes": 0})
+            entry["cards"] += 1
+            entry["votes"] += number(card.get("votes")) or 0
+    return sorted(totals.values(), key=lambda e: (e["kind"], -e["votes"]))
+
+
+def report_context(snapshot: dict, analysis: dict, comparison: dict | None) -> dict:
+    workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
+    indicators = [i for i in snapshot.get("indicators") or () if isinstance(i, dict)]
+    return {
+        "title": str(workshop.get("title") or "Atelier"),
+        "territory": str(workshop.get("territory") or ""),
+        "wave": str(snapshot.get("label") or ""),
+        "taken_at": str(snapshot.get("taken_at") or "")[:10],
+        "participants": snapshot.get("participants"),
+        "network": analysis["network"],
+        "figures": figure_rows(analysis["network"]),
+        "explanations": EXPLANATIONS,
+        "tie_chart": charts.tie_type_chart(analysis),
+        "degree_chart": charts.degree_chart(analysis),
+        "brokers": analysis["brokers"],
+        "isolated": [m for m in analysis["margin"] if m["reason"] == "isolated"],
+        "single": [m for m in analysis["margin"] if m["reason"] == "single_partner"],
+        "groups": _groups(analysis), "group_limit": GROUP_LIMIT,
+        "brakes": charts.lever_chart(snapshot, "frein"),
+        "levers": charts.lever_chart(snapshot, "levier"),
+        "lever_groups": _lever_groups(snapshot),
+        "indicators": [{"name": str(i.get("name") or ""),
+                        "dimension": str(i.get("dimension") or ""),
+                        "chart": charts.indicator_chart(i)} for i in indicators],
+        "sampled": bool(analysis.get("betweenness_sampled")),
+        "sources": analysis.get("betweenness_k"),
+        "method": analysis.get("method", {}),
+        "comparison": comparison,
+        "changes": change_rows(comparison) if comparison else [],
+    }
+
+
+def report_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None) -> str:
+    """The wave's report; ``comparison`` (earlier wave -> this one) adds an evolution part."""
+    return render("report.html", **report_context(snapshot, analysis, comparison))
+
+
+def comparison_report_html(comparison: dict, *, title: str = "") -> str:
+    """A report on the changes between two waves alone."""
+    return render("comparison.html", comparison=comparison, changes=change_rows(comparison),
+                  title=title or "Évolution du réseau de coopération",
+                  explanations=EXPLANATIONS)

@@ -1,0 +1,79 @@
+"""The Jinja2 environment of the exports, data embedded in <script>, vis-network's own files.
+
+Every export template ends in .html so autoescape is on; nothing a participant typed is
+marked safe. The only Markup made here is JSON whose ``<``, ``>``, ``&`` and line/paragraph
+separators are escaped (so ``</script>`` in a label cannot close the script element), and
+vis-network's files, checked not to contain a closing tag.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "exports"
+VIS_VERSION = "9.1.2"
+
+_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(data) -> Markup:
+    """JSON safe to put between <script> tags (and valid JSON for JSON.parse)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(text.translate(_SCRIPT_ESCAPES))
+
+
+def french_number(value, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "\u202f")
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def percent(value, digits: int = 0) -> str:
+    return "—" if value is None else french_number(value * 100, digits) + "\u202f%"
+
+
+def clip(text, limit: int = 120) -> str:
+    """Shorten what a participant typed to fit a report line; the full text is in the data files."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@lru_cache(maxsize=None)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
+                             autoescape=jinja2.select_autoescape(["html"]),
+                             undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(fr=french_number, pct=percent, clip=clip)
+    return env
+
+
+def render(name: str, **context) -> str:
+    return environment().get_template(name).render(**context)
+
+
+@lru_cache(maxsize=None)
+def vis_assets() -> tuple[Markup, Markup]:
+    """vis-network's script and stylesheet as shipped inside the pyvis package, unmodified.
+
+    Found without importing pyvis (its import pulls IPython and costs ~0.4 s). The script
+    opens with vis-network's licence notice (Apache-2.0 or MIT), kept as it is.
+    """
+    spec = importlib.util.find_spec("pyvis")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "lib" / f"vis-{VIS_VERSION}"
+    script = (folder / "vis-network.min.js").read_text(encoding="utf-8")
+    style = (folder / "vis-network.css").read_text(encoding="utf-8")
+    for text, closing in ((script, "</script"), (style, "</style")):
+        lowered = text.lower()
+        if closing in lowered or "<!--" in lowered:
+            raise RuntimeError(f"vis-network {VIS_VERSION} cannot be inlined: it holds {closing}")
+    return Markup(script), Markup(style)
