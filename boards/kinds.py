@@ -5,6 +5,6 @@ new_data(), decide(ws, board, actor, action), apply(ws, board, event) and
 freeze(board).
 """
 
-from . import ideas
+from . import ideas, stakeholders
 
-KINDS = {module.KIND: module for module in (ideas,)}
+KINDS = {module.KIND: module for module in (ideas, stakeholders)}

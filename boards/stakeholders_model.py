@@ -1,0 +1,196 @@
+"""The stakeholder map's data: actors, ties, ratings, layouts and their zones.
+
+Positions are fractions of the map (x from left to right, y from top to bottom, both in
+[0, 1]) so every screen draws the same map whatever its size. The zone of an actor is never
+stored: it is derived from its position and the board's layout, so switching the layout
+re-reads the same positions instead of rewriting them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+from .i18n import N_
+
+GRID, CIRCLES = "grid", "circles"
+LAYOUTS = (GRID, CIRCLES)
+LAYOUT_LABELS = {GRID: N_("Grille pouvoir / intérêt"), CIRCLES: N_("Cercles concentriques")}
+
+# Power/interest grid: x is interest (low on the left), y is power (high at the top).
+GRID_ZONES = ("manage", "satisfy", "inform", "monitor")
+CIRCLE_ZONES = ("core", "engaged", "periphery")
+ZONES = {GRID: GRID_ZONES, CIRCLES: CIRCLE_ZONES}
+# The French names double as the values a snapshot keeps (language-independent msgids).
+ZONE_NAMES = {
+    "manage": N_("fort pouvoir / fort intérêt"),
+    "satisfy": N_("fort pouvoir / faible intérêt"),
+    "inform": N_("faible pouvoir / fort intérêt"),
+    "monitor": N_("faible pouvoir / faible intérêt"),
+    "core": N_("cœur"),
+    "engaged": N_("engagés"),
+    "periphery": N_("périphérie"),
+}
+# Outer radius of the inner rings, as a fraction of the map's width; the periphery is the rest.
+CORE_RADIUS, ENGAGED_RADIUS = 1 / 6, 1 / 3
+
+# The type lists are workshop data the facilitator edits, not interface text: they are kept
+# as written (in French) in the events and snapshots, and shown as they are.
+DEFAULT_ACTOR_TYPES = (
+    "institution publique", "collectivité", "service public de l'emploi", "association",
+    "entreprise", "bailleur social", "organisme de formation", "santé et social",
+    "collectif d'habitants", "autre",
+)
+DEFAULT_TIE_TYPES = (
+    "échange d'information", "orientation de publics", "projet commun",
+    "mutualisation de moyens", "financement", "partenariat formel",
+)
+FALLBACK_TYPE = "autre"
+CRITERIA = ("trust", "value")
+
+
+@dataclass
+class MapActor:
+    id: str
+    name: str
+    category: str
+    author: str | None = None
+    x: float | None = None
+    y: float | None = None
+
+    @property
+    def placed(self) -> bool:
+        return self.x is not None and self.y is not None
+
+
+@dataclass
+class MapTie:
+    id: str
+    source: str
+    target: str
+    category: str
+    strength: int
+    directed: bool
+    author: str | None = None
+    # participant id -> (score, sequence number of the rating): the sequence lets a merge keep
+    # the most recent of two ratings by the same person.
+    trust: dict[str, tuple[int, int]] = field(default_factory=dict)
+    value: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def other(self, actor_id: str) -> str:
+        return self.target if self.source == actor_id else self.source
+
+    def touches(self, actor_id: str) -> bool:
+        return actor_id in (self.source, self.target)
+
+    def mean(self, criterion: str) -> float | None:
+        scores = getattr(self, criterion)
+        if not scores:
+            return None
+        return round(sum(score for score, _ in scores.values()) / len(scores), 2)
+
+    def raters(self) -> int:
+        return len(set(self.trust) | set(self.value))
+
+
+@dataclass
+class MapData:
+    layout: str = GRID
+    actor_types: list[str] = field(default_factory=lambda: list(DEFAULT_ACTOR_TYPES))
+    tie_types: list[str] = field(default_factory=lambda: list(DEFAULT_TIE_TYPES))
+    actors: dict[str, MapActor] = field(default_factory=dict)
+    ties: dict[str, MapTie] = field(default_factory=dict)
+    # participant id -> the actor they said is their own organisation
+    claims: dict[str, str] = field(default_factory=dict)
+
+    def placed(self) -> list[MapActor]:
+        return [a for a in self.actors.values() if a.placed]
+
+    def waiting(self) -> list[MapActor]:
+        return sorted((a for a in self.actors.values() if not a.placed), key=lambda a: sort_key(a.name))
+
+    def ties_of(self, actor_id: str) -> list[MapTie]:
+        return [t for t in self.ties.values() if t.touches(actor_id)]
+
+    def find_tie(self, one: str, other: str, category: str) -> MapTie | None:
+        """The tie of this type between these two actors, whichever way it was drawn."""
+        pair = {one, other}
+        return next((t for t in self.ties.values()
+                     if t.category == category and {t.source, t.target} == pair), None)
+
+    def linked(self) -> set[str]:
+        ends: set[str] = set()
+        for tie in self.ties.values():
+            ends.add(tie.source)
+            ends.add(tie.target)
+        return ends
+
+    def counts(self) -> dict[str, int]:
+        linked = self.linked()
+        return {"actors": len(self.actors), "ties": len(self.ties),
+                "isolated": sum(1 for a in self.actors if a not in linked)}
+
+    def owned(self) -> set[str]:
+        return set(self.claims.values())
+
+    def zone(self, actor: MapActor) -> str | None:
+        return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
+
+    def type_index(self, category: str, types: list[str] | None = None) -> int:
+        types = self.actor_types if types is None else types
+        return types.index(category) if category in types else len(types)
+
+    def duplicates(self) -> list[list[MapActor]]:
+        """Groups of actors whose names are the same once normalised, largest group first."""
+        groups: dict[str, list[MapActor]] = {}
+        for actor in self.actors.values():
+            groups.setdefault(normalise(actor.name), []).append(actor)
+        found = [sorted(g, key=lambda a: sort_key(a.name)) for g in groups.values() if len(g) > 1]
+        return sorted(found, key=lambda g: (-len(g), sort_key(g[0].name)))
+
+
+def normalise(name: str) -> str:
+    """What two spellings of one organisation have in common: case, accents, spaces and
+    punctuation removed ("Mission  locale", "mission-locale" and "MISSION LOCALE" agree)."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = bare.replace("œ", "oe").replace("æ", "ae")
+    return " ".join(re.sub(r"[\W_]+", " ", bare).split())
+
+
+def sort_key(name: str) -> tuple[str, str]:
+    return normalise(name), name
+
+
+def zone_of(layout: str, x: float, y: float) -> str:
+    if layout == CIRCLES:
+        distance = math.hypot(x - 0.5, y - 0.5)
+        if distance < CORE_RADIUS:
+            return "core"
+        return "engaged" if distance < ENGAGED_RADIUS else "periphery"
+    high_power, high_interest = y < 0.5, x >= 0.5
+    if high_power:
+        return "manage" if high_interest else "satisfy"
+    return "inform" if high_interest else "monitor"
+
+
+# Where the list alternative to dragging puts an actor: a spot inside the chosen zone,
+# spread by the actor's id so that actors placed from a list do not pile up on one point.
+_GRID_CENTRES = {"manage": (0.75, 0.25), "satisfy": (0.25, 0.25),
+                 "inform": (0.75, 0.75), "monitor": (0.25, 0.75)}
+_RING_BANDS = {"core": (0.03, 0.10), "engaged": (0.19, 0.12), "periphery": (0.36, 0.10)}
+
+
+def spot_in(layout: str, zone: str, actor_id: str) -> tuple[float, float]:
+    spread = zlib.crc32(actor_id.encode())
+    angle = math.radians(spread % 360)
+    depth = (spread >> 9) % 100 / 100
+    if layout == CIRCLES:
+        inner, width = _RING_BANDS[zone]
+        cx, cy, radius = 0.5, 0.5, inner + width * depth
+    else:
+        (cx, cy), radius = _GRID_CENTRES[zone], 0.04 + 0.16 * depth
+    return round(cx + radius * math.cos(angle), 4), round(cy + radius * math.sin(angle), 4)
