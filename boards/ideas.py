@@ -16,6 +16,11 @@ PHASE_LABELS = {
     "open": N_("Contributions ouvertes"),
     "locked": N_("Contributions fermées"),
 }
+# What is expected of a participant in each phase, shown under the board's title.
+PHASE_HINTS = {
+    "open": N_("Écrivez une idée par note. Vous pouvez modifier ou supprimer les vôtres."),
+    "locked": N_("Le tableau est fermé : regardez et discutez."),
+}
 NOTE_MAX = 500
 NOTES_PER_PERSON = 200
 

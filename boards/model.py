@@ -22,6 +22,9 @@ class Participant:
     role: str = PARTICIPANT
     removed: bool = False
     joined_at: str = ""
+    # A person without a phone, whose contributions the facilitator or a table captain types in.
+    offline: bool = False
+    captain: bool = False
 
 
 @dataclass
@@ -46,12 +49,42 @@ class Workshop:
     # Insertion order is the agenda order.
     boards: dict[str, Board] = field(default_factory=dict)
     current_board: str | None = None
+    # Participants may open boards shown earlier, not only the one on screen.
+    allow_browse: bool = False
+    timer: "Timer | None" = None
+    # The timer ran out with "lock at zero": contributions wait for the facilitator.
+    time_up: bool = False
+    # Contributions per board and participant, for the facilitator's presence panel.
+    activity: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def board(self, board_id: str) -> Board | None:
         return self.boards.get(board_id)
 
     def people(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role == PARTICIPANT and not p.removed]
+
+    def facilitators(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.role == FACILITATOR and not p.removed]
+
+    def shown_boards(self) -> list[Board]:
+        """Boards up to and including the one on screen, in agenda order."""
+        shown = []
+        for board in self.boards.values():
+            shown.append(board)
+            if board.id == self.current_board:
+                return shown
+        return []
+
+
+@dataclass
+class Timer:
+    """A countdown. `left` seconds remained at `since` (an ISO time); it runs down only while running."""
+
+    left: float
+    since: str
+    running: bool
+    lock: bool
+    version: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +93,8 @@ class Actor:
 
     participant: str | None
     role: str
+    # Who is typing on behalf of `participant` (a person without a phone), if anyone.
+    proxy_by: str | None = None
 
     @property
     def is_facilitator(self) -> bool:

@@ -7,6 +7,7 @@ events will receive (see model.new_id), so a decision replays identically.
 from __future__ import annotations
 
 from . import actions as a
+from . import console
 from .errors import Rejected
 from .i18n import N_
 from .kinds import KINDS
@@ -33,11 +34,25 @@ def join(ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPAN
 
 
 def decide(ws: Workshop, actor: Actor, act) -> list[dict]:
-    """The events that carry out `act` for `actor`, each tagged with its author."""
+    """The events that carry out `act` for `actor`, each tagged with its author (and proxy)."""
+    if actor.proxy_by is not None:
+        _check_proxy(ws, actor)
     events = _decide(ws, actor, act)
     for event in events:
         event["by"] = actor.participant
+        if actor.proxy_by is not None:
+            event["proxy"] = actor.proxy_by
     return events
+
+
+def _check_proxy(ws: Workshop, actor: Actor) -> None:
+    """Typing for someone without a phone: only the facilitator or a table captain, only for them."""
+    helper = ws.participants.get(actor.proxy_by)
+    person = ws.participants.get(actor.participant or "")
+    if helper is None or helper.removed or not (helper.role == FACILITATOR or helper.captain):
+        raise Rejected(N_("Vous ne pouvez plus saisir pour une autre personne."))
+    if person is None or not person.offline or actor.role != PARTICIPANT:
+        raise Rejected(N_("On ne peut saisir que pour une personne sans téléphone."))
 
 
 def _decide(ws: Workshop, actor: Actor, act) -> list[dict]:
@@ -52,6 +67,8 @@ def _decide(ws: Workshop, actor: Actor, act) -> list[dict]:
         raise Rejected(N_("Seule l'animation peut faire cela."))
     if ws.locked and not actor.is_facilitator:
         raise Rejected(N_("L'atelier est verrouillé."))
+    if ws.time_up and not actor.is_facilitator:
+        raise Rejected(N_("Le temps est écoulé : les contributions attendent l'animation."))
 
     handler = _GENERIC.get(type(act))
     if handler is not None:
@@ -128,4 +145,5 @@ _GENERIC = {
     a.LockWorkshop: _lock,
     a.RemoveParticipant: _remove,
     a.RenameSelf: _rename_self,
+    **console.DECIDE,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from . import console
 from .kinds import KINDS
 from .model import Board, Participant, Workshop
 
@@ -22,6 +23,9 @@ def apply(ws: Workshop, event: dict) -> Workshop:
     else:
         board = ws.boards[event["board"]]
         KINDS[board.kind].apply(ws, board, event)
+        if event.get("by"):
+            counts = ws.activity.setdefault(board.id, {})
+            counts[event["by"]] = counts.get(event["by"], 0) + 1
     ws.seq = event["seq"]
     return ws
 
@@ -33,7 +37,8 @@ def _created(ws: Workshop, e: dict) -> None:
 
 def _joined(ws: Workshop, e: dict) -> None:
     ws.participants[e["participant"]] = Participant(
-        e["participant"], e["name"], e.get("organisation", ""), e["role"], joined_at=e.get("at", ""))
+        e["participant"], e["name"], e.get("organisation", ""), e["role"], joined_at=e.get("at", ""),
+        offline=e.get("offline", False))
 
 
 def _renamed(ws: Workshop, e: dict) -> None:
@@ -78,4 +83,5 @@ _GENERIC = {
     "board.shown": _board_shown,
     "board.phase": _board_phase,
     "workshop.locked": _locked,
+    **console.APPLY,
 }

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import auth, live, pages
+from . import agendas, auth, live, pages
 from .hub import Hub
 from .settings import Settings
 from .store import Store
@@ -65,6 +65,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        app.state.workshops.start_timers()
         yield
         for room in hub.rooms.values():
             for client in list(room.clients):
@@ -84,6 +85,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/animation", pages.facilitator_page),
         Route("/a/{workshop_id}/ecran", pages.screen_page),
         Route("/a/{workshop_id}/qr.svg", pages.qr),
+        Route("/a/{workshop_id}/pour/{participant_id}", pages.proxy_page),
+        Route("/a/{workshop_id}/tableaux/{board_id}", pages.earlier_board),
+        Route("/a/{workshop_id}/modele", agendas.apply, methods=["POST"]),
+        Route("/a/{workshop_id}/modeles", agendas.save, methods=["POST"]),
+        Route("/territoires/{name}", pages.territory),
         WebSocketRoute("/a/{workshop_id}/ws", live.live),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -51,6 +51,18 @@ def facilitator_of(session: dict, workshop_id: str) -> str | None:
     return (session.get("f") or {}).get(workshop_id)
 
 
+def proxy_helper(session: dict, ws, person_id: str) -> str | None:
+    """Who, in this browser, may type for `person_id` (a person without a phone): a facilitator or a captain."""
+    person = ws.participants.get(person_id)
+    if person is None or person.removed or not person.offline:
+        return None
+    facilitator = facilitator_of(session, ws.id)
+    if facilitator:
+        return facilitator
+    captain = ws.participants.get(participant_of(session, ws.id) or "")
+    return captain.id if captain is not None and captain.captain and not captain.removed else None
+
+
 def remember(session: dict, slot: str, workshop_id: str, participant_id: str) -> None:
     mapping = dict(session.get(slot) or {})
     mapping[workshop_id] = participant_id

@@ -24,10 +24,12 @@ TICK = 0.02
 
 class Client:
     def __init__(self, socket: WebSocket, view: str, participant: str | None, locale: str,
-                 limit: int):
+                 limit: int, proxy_by: str | None = None):
         self.socket = socket
         self.view = view
         self.participant = participant
+        # Set when a facilitator or table captain types for a person without a phone.
+        self.proxy_by = proxy_by
         self.locale = locale
         self.limit = limit
         self.parts: list[str] = []
@@ -35,6 +37,8 @@ class Client:
         self.refused: list[str] = []
         self.seq: int | None = None
         self.overflow = False
+        # Set to a close code to send what is queued, then close (e.g. a removed participant).
+        self.closing: int | None = None
         self.wake = asyncio.Event()
 
     @property
@@ -54,6 +58,11 @@ class Client:
                 self.acks.append(ack)
             if refused:
                 self.refused.append(refused)
+        self.wake.set()
+
+    def finish(self, code: int) -> None:
+        """Sends what is queued, then closes with `code`."""
+        self.closing = code
         self.wake.set()
 
     def take(self) -> str:
@@ -79,6 +88,9 @@ class Client:
                 await self.socket.close(1013)
                 return
             await self.socket.send_text(self.take())
+            if self.closing is not None:
+                await self.socket.close(self.closing)
+                return
             # The first change goes out at once; what arrives meanwhile waits for one frame.
             await asyncio.sleep(TICK)
 
@@ -95,8 +107,8 @@ class Room:
         self.clients.discard(client)
 
     def online(self) -> list[str]:
-        """Participant ids with at least one open phone, in join order of their connection."""
-        seen = Counter(c.participant for c in self.clients if c.view == "participant")
+        """Ids of the people with at least one open page (facilitators included), proxies excluded."""
+        seen = Counter(c.participant for c in self.clients if c.view != "screen" and c.proxy_by is None)
         return [p for p in seen if p]
 
     def publish(self, render: Callable[[str, str], str], seq: int | None = None,
@@ -124,5 +136,6 @@ class Hub:
             room = self.rooms[workshop_id] = Room(workshop_id)
         return room
 
-    def client(self, socket: WebSocket, view: str, participant: str | None, locale: str) -> Client:
-        return Client(socket, view, participant, locale, self.queue_limit)
+    def client(self, socket: WebSocket, view: str, participant: str | None, locale: str,
+               proxy_by: str | None = None) -> Client:
+        return Client(socket, view, participant, locale, self.queue_limit, proxy_by)

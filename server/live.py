@@ -22,22 +22,26 @@ log = logging.getLogger("maillage.live")
 FORBIDDEN, NOT_FOUND = 4403, 4404
 
 
-def _role(websocket: WebSocket, workshop_id: str) -> tuple[str, str | None] | None:
-    """The view this connection may have and the participant it acts as, or None."""
+def _role(websocket: WebSocket, ws) -> tuple[str, str | None, str | None] | None:
+    """The view this connection may have, the participant it acts as and for whom it types, or None."""
     app = websocket.app
     session = websocket.session
     view = websocket.query_params.get("view", PARTICIPANT)
     if view == FACILITATOR:
-        person = auth.facilitator_of(session, workshop_id)
-        return (FACILITATOR, person) if person else None
+        person = auth.facilitator_of(session, ws.id)
+        return (FACILITATOR, person, None) if person else None
     if view == SCREEN:
         key = websocket.query_params.get("cle", "")
-        expected = auth.screen_key(app.state.secret, workshop_id)
-        if auth.facilitator_of(session, workshop_id) or auth.same_secret(key, expected):
-            return SCREEN, None
+        expected = auth.screen_key(app.state.secret, ws.id)
+        if auth.facilitator_of(session, ws.id) or auth.same_secret(key, expected):
+            return SCREEN, None, None
         return None
-    person = auth.participant_of(session, workshop_id)
-    return (PARTICIPANT, person) if person else None
+    proxied = websocket.query_params.get("pour")
+    if proxied:
+        helper = auth.proxy_helper(session, ws, proxied)
+        return (PARTICIPANT, proxied, helper) if helper else None
+    person = auth.participant_of(session, ws.id)
+    return (PARTICIPANT, person, None) if person else None
 
 
 async def live(websocket: WebSocket) -> None:
@@ -52,11 +56,11 @@ async def live(websocket: WebSocket) -> None:
         log.warning("websocket refused: foreign origin")
         await websocket.close(FORBIDDEN)
         return
-    granted = _role(websocket, ws.id)
+    granted = _role(websocket, ws)
     if granted is None:
         await websocket.close(FORBIDDEN)
         return
-    role, participant = granted
+    role, participant, proxy_by = granted
     person = ws.participants.get(participant or "")
     if participant is not None and (person is None or person.removed):
         await websocket.close(FORBIDDEN)
@@ -65,7 +69,7 @@ async def live(websocket: WebSocket) -> None:
     await websocket.accept()
     locale = negotiate(websocket.cookies.get("lang"), websocket.headers.get("accept-language"))
     view = role
-    client = app.state.hub.client(websocket, view, participant, locale)
+    client = app.state.hub.client(websocket, view, participant, locale, proxy_by)
     room = app.state.hub.room(ws.id)
     room.add(client)
     sender = asyncio.create_task(client.run())

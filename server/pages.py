@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -45,8 +46,15 @@ def _workshop_or_404(request: Request):
     return ws, None
 
 
+def my_workshops(request: Request) -> list:
+    """Workshops this browser facilitates, newest first."""
+    states = request.app.state.workshops.states
+    mine = [states[w] for w in (request.session.get("f") or {}) if w in states]
+    return sorted(mine, key=lambda ws: ws.created_at, reverse=True)
+
+
 async def home(request: Request) -> Response:
-    return html(request, "home.html", form={}, error=None)
+    return html(request, "home.html", form={}, error=None, mine=my_workshops(request))
 
 
 async def create(request: Request) -> Response:
@@ -57,7 +65,7 @@ async def create(request: Request) -> Response:
         territory = TERRITORY.read(translate(locale, "territoire"), form.get("territory", ""))
     except Refusal as refusal:
         error = translate(locale, refusal.message, refusal.params)
-        return html(request, "home.html", 400, form=dict(form), error=error)
+        return html(request, "home.html", 400, form=dict(form), error=error, mine=my_workshops(request))
     row = request.app.state.workshops.create(title, territory, locale=locale)
     return RedirectResponse(f"/a/{row['id']}/animer/{row['facilitator_key']}", status_code=303)
 
@@ -79,7 +87,10 @@ async def facilitate_link(request: Request) -> Response:
 def _live_page(request: Request, ws, view: str, **extra) -> Response:
     facilitator_key = None
     if view == FACILITATOR:
+        from .agendas import saved
+
         facilitator_key = request.app.state.store.workshop(ws.id)["facilitator_key"]
+        extra["saved_templates"] = saved(request.app.state.store.db, ws.territory)
     screen_key = auth.screen_key(request.app.state.secret, ws.id)
     return html(request, f"workshop/{view}.html", ws=ws, view=view,
                 join_url=join_url(request, ws.join_code), base_url=base_url(request),
@@ -117,6 +128,55 @@ async def participant_page(request: Request) -> Response:
     if person is None or person.removed:
         return RedirectResponse(f"/rejoindre?code={ws.join_code}", status_code=303)
     return _live_page(request, ws, PARTICIPANT, me=me, person=person)
+
+
+async def proxy_page(request: Request) -> Response:
+    """The participant page of a person without a phone, for the facilitator or a table captain."""
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    person_id = request.path_params["participant_id"]
+    if auth.proxy_helper(request.session, ws, person_id) is None:
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    return _live_page(request, ws, PARTICIPANT, me=person_id, person=ws.participants[person_id],
+                      proxy_for=person_id)
+
+
+async def earlier_board(request: Request) -> Response:
+    """A board shown earlier, read-only, when the facilitator lets participants look back."""
+    ws, missing = _workshop_or_404(request)
+    if missing:
+        return missing
+    me = auth.participant_of(request.session, ws.id) or auth.facilitator_of(request.session, ws.id)
+    board = ws.board(request.path_params["board_id"])
+    shown = ws.shown_boards()
+    if me is None or me not in ws.participants:
+        return RedirectResponse(f"/rejoindre?code={ws.join_code}", status_code=303)
+    if board is None or board not in shown or not (ws.allow_browse or auth.facilitator_of(request.session, ws.id)):
+        return html(request, "error.html", 403, message_key="not_shown")
+    return html(request, "workshop/earlier.html", ws=ws, board=board, view="screen", me=None)
+
+
+async def territory(request: Request) -> Response:
+    """The workshops of one territory, for those who facilitate one of them."""
+    name = request.path_params["name"]
+    workshops = [ws for ws in request.app.state.workshops.states.values() if same_territory(ws.territory, name)]
+    facilitated = [ws for ws in workshops if auth.facilitator_of(request.session, ws.id)]
+    if not facilitated and not request.session.get("coordinator"):
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    workshops.sort(key=lambda ws: ws.created_at, reverse=True)
+    return html(request, "territory.html", name=workshops[0].territory if workshops else name,
+                workshops=workshops, mine={ws.id for ws in facilitated})
+
+
+def fold(text: str) -> str:
+    """Case, accents and spacing folded, so "QPV  Les Tilleuls" and "qpv les tilleuls" match."""
+    stripped = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in stripped if not unicodedata.combining(ch)).split())
+
+
+def same_territory(a: str, b: str) -> bool:
+    return fold(a) == fold(b)
 
 
 async def join_form(request: Request) -> Response:

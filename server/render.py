@@ -10,9 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from datetime import datetime, timezone
+
 import jinja2
 import segno
 
+from boards.console import TEMPLATES as AGENDA_TEMPLATES, seconds_left
 from boards.errors import Refusal
 from boards.i18n import FIELD_LABELS
 from boards.kinds import KINDS
@@ -24,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 VIEWS = ("participant", "facilitator", "screen")
 # Events that change the workshop frame around the boards rather than one board.
 FRAME_EVENTS = {"board.added", "board.renamed", "board.shown", "board.phase", "workshop.locked",
-                "workshop.created"}
+                "workshop.created", "board.moved", "board.removed", "workshop.browse"}
 
 
 def qr_svg(data: str, scale: int = 6) -> str:
@@ -50,6 +53,10 @@ def env(locale: str) -> jinja2.Environment:
         qr_svg=qr_svg,
         phase_label=lambda board: i18n.translate(locale, KINDS[board.kind].PHASE_LABELS[board.phase]),
         kind_title=lambda kind: i18n.translate(locale, KINDS[kind].TITLE),
+        phase_hint=lambda board: i18n.translate(
+            locale, getattr(KINDS[board.kind], "PHASE_HINTS", {}).get(board.phase, "")),
+        agenda_templates=AGENDA_TEMPLATES,
+        timer_left=lambda ws: round(seconds_left(ws.timer, datetime.now(timezone.utc))),
     )
     return environment
 
@@ -72,18 +79,18 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
     if any(e["type"] in FRAME_EVENTS for e in events):
         return frame(ws, view, locale)
     parts = []
-    people = False
+    if any(e["type"].startswith("timer.") for e in events):
+        parts.append(env(locale).get_template("workshop/_timer.html").render(ws=ws, view=view, oob=True))
+        if view == "facilitator":
+            parts.append(env(locale).get_template("workshop/_controls.html").render(ws=ws, oob=True))
     for event in events:
-        if event["type"].startswith("participant."):
-            people = True
+        if event["type"].startswith(("participant.", "timer.")):
             continue
         board = ws.board(event.get("board", ""))
         # Every view shows the current board only; the others are rendered when shown.
         if board is None or board.id != ws.current_board:
             continue
         parts.append(str(_macros(locale, board.kind).delta(ws, board, event, view)))
-    if people and view == "facilitator":
-        parts.append(env(locale).get_template("workshop/_people.html").render(ws=ws, online=None))
     return "".join(parts)
 
 
@@ -93,8 +100,27 @@ def is_personal(ws: Workshop, event: dict) -> bool:
     return board is not None and event["type"] in getattr(KINDS[board.kind], "PERSONAL_EVENTS", ())
 
 
+def needs_personal(ws: Workshop, events: list[dict]) -> bool:
+    return any(e["type"] in FRAME_EVENTS or is_personal(ws, e) for e in events)
+
+
+def reader_specific(ws: Workshop, view: str, me: str | None) -> bool:
+    """Whether this reader's page differs from others of the same view (own cards, captain tools)."""
+    if view != "participant" or me is None:
+        return False
+    board = ws.board(ws.current_board or "")
+    person = ws.participants.get(me)
+    return bool(board and getattr(KINDS[board.kind], "READER_SPECIFIC", False)) or bool(person and person.captain)
+
+
 def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str | None) -> str:
-    """The per-reader part of a change: a kind's `personal` macro, for events it declares personal."""
+    """The per-reader part of a change, sent after the shared part so it takes precedence.
+
+    A kind's `personal` macro for the events it declares personal, and the whole
+    frame again for readers whose page differs from their neighbours'.
+    """
+    if any(e["type"] in FRAME_EVENTS for e in events):
+        return frame(ws, view, locale, me) if reader_specific(ws, view, me) else ""
     parts = []
     for event in events:
         board = ws.board(event.get("board", ""))

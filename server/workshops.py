@@ -6,9 +6,11 @@ committed and broadcast one at a time, and broadcast order is commit order.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from datetime import datetime, timezone
 
-from boards import rules
+from boards import console, rules
 from boards.actions import parse, read_op
 from boards.errors import Refusal, Rejected
 from boards.i18n import N_
@@ -23,6 +25,8 @@ from .store import Store, now
 log = logging.getLogger("maillage.workshops")
 
 DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "ideas"),)
+# Seconds between two refreshes of the facilitator's presence panel while people contribute.
+PRESENCE_DELAY = 1.0
 
 
 class Workshops:
@@ -31,6 +35,7 @@ class Workshops:
         self.hub = hub
         self.states: dict[str, Workshop] = {}
         self.by_code: dict[str, str] = {}
+        self._presence_due: set[str] = set()
         for row in store.workshops():
             self._load(row["id"])
 
@@ -86,7 +91,7 @@ class Workshops:
             raise
         if stored:
             mine = None
-            if any(render.is_personal(ws, event) for event in stored):
+            if render.needs_personal(ws, stored):
                 def mine(client: Client) -> str:
                     return render.personal(ws, stored, client.view, client.locale, client.participant)
             self.hub.room(ws.id).publish(
@@ -95,16 +100,26 @@ class Workshops:
         return ws.seq
 
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
-        """Side effects on connections: a removed participant's phones are closed."""
+        """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
         if any(event["type"].startswith("participant.") for event in stored):
             self.presence(ws)
+        elif any("board" in event and event.get("by") for event in stored):
+            self._presence_soon(ws)
+        if any(event["type"].startswith("timer.") for event in stored):
+            self.schedule_timer(ws)
         for event in stored:
+            if event["type"] == "participant.captain":
+                # What a captain may do shows on their own page only: re-render it for them.
+                for client in self.hub.room(ws.id).clients:
+                    if client.participant == event["participant"] and client.proxy_by is None:
+                        client.push(render.frame(ws, client.view, client.locale, client.participant))
             if event["type"] == "participant.removed":
                 for client in list(self.hub.room(ws.id).clients):
                     if client.participant == event["participant"]:
                         client.push(render.notice(client.locale, Rejected(
                             N_("L'animation vous a retiré de l'atelier."))))
-                        client.overflow = True
+                        # 4403: htmx does not reconnect after it, unlike 1013.
+                        client.finish(4403)
 
     def perform(self, ws: Workshop, client: Client, role: str, message: dict) -> None:
         """One message from one connection, answered with an ack or a refusal to that client only."""
@@ -119,7 +134,7 @@ class Workshops:
                 if seen is not None:
                     client.push(seq=None, ack=op)
                     return
-            actor = Actor(client.participant, role)
+            actor = Actor(client.participant, role, client.proxy_by)
             events = rules.decide(ws, actor, act)
             self.commit(ws, events, client.participant if op else None, op)
             if op:
@@ -134,6 +149,21 @@ class Workshops:
         else:
             client.push(seq=ws.seq)
 
+    def _presence_soon(self, ws: Workshop) -> None:
+        """Contribution counts on the facilitator's panel: refreshed once a second at most, not per vote."""
+        if ws.id in self._presence_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._presence_due.add(ws.id)
+
+        def refresh() -> None:
+            self._presence_due.discard(ws.id)
+            self.presence(ws)
+        loop.call_later(PRESENCE_DELAY, refresh)
+
     def presence(self, ws: Workshop) -> None:
         room = self.hub.room(ws.id)
         online = room.online()
@@ -141,3 +171,30 @@ class Workshops:
 
     def facilitator(self, ws: Workshop, name: str) -> str:
         return self.join(ws, name, role=FACILITATOR)
+
+    def schedule_timer(self, ws: Workshop) -> None:
+        """Wakes up when the running timer should reach zero, to record that it did."""
+        due = console.expiry(ws)
+        if due is None:
+            return
+        version = due[0]
+        delay = console.seconds_left(ws.timer, datetime.now(timezone.utc))
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        loop.call_later(delay + 0.05, self._expire, ws.id, version)
+
+    def _expire(self, workshop_id: str, version: int) -> None:
+        ws = self.states.get(workshop_id)
+        if ws is None or ws.timer is None or not ws.timer.running or ws.timer.version != version:
+            return
+        if console.seconds_left(ws.timer, datetime.now(timezone.utc)) > 0.5:
+            self.schedule_timer(ws)
+            return
+        self.commit(ws, [{"type": "timer.expired", "version": version}])
+
+    def start_timers(self) -> None:
+        """After a restart: timers that ran out while the server was down are closed, others resumed."""
+        for ws in self.states.values():
+            self.schedule_timer(ws)

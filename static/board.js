@@ -107,5 +107,34 @@
     });
   }, 2000);
 
+  // The countdown runs on each screen from the seconds left the server sent; no frame per second.
+  var timerEnd = null;
+  function readTimer() {
+    var timer = document.getElementById("timer");
+    if (!timer) { return; }
+    var left = parseInt(timer.getAttribute("data-left") || "0", 10);
+    timerEnd = timer.getAttribute("data-running") === "true" ? Date.now() + left * 1000 : null;
+  }
+  function tick() {
+    var clock = document.querySelector("#timer .clock");
+    if (!clock || timerEnd === null) { return; }
+    var left = Math.max(0, Math.round((timerEnd - Date.now()) / 1000));
+    clock.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
+  }
+  readTimer();
+  document.addEventListener("htmx:wsAfterMessage", readTimer);
+  setInterval(tick, 1000);
+
+  // The projector page offers full screen (a click is required by browsers).
+  if (body.classList.contains("view-screen") && document.documentElement.requestFullscreen) {
+    var full = document.createElement("button");
+    full.type = "button"; full.className = "small fullscreen";
+    full.textContent = body.getAttribute("data-t-fullscreen") || "⛶";
+    full.addEventListener("click", function () {
+      if (document.fullscreenElement) { document.exitFullscreen(); } else { document.documentElement.requestFullscreen(); }
+    });
+    body.appendChild(full);
+  }
+
   window.maillage = { pending: pending, lastSeq: function () { return lastSeq; } };
 })();

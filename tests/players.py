@@ -76,6 +76,7 @@ class Person:
         self.socket = None
         self.seq = 0
         self.frames: list[str] = []
+        self.backlog: list[str] = []
         self.workshop_id: str | None = None
 
     # HTTP -----------------------------------------------------------------
@@ -104,6 +105,7 @@ class Person:
     async def connect(self, view: str = "participant", query: str = "", origin: str | None = None,
                       hello: bool = True, workshop_id: str | None = None):
         url = f"ws://127.0.0.1:{self.server.port}/a/{workshop_id or self.workshop_id}/ws?view={view}{query}"
+        self.backlog = []
         self.socket = await websockets.connect(
             url, origin=origin or self.server.url,
             additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"})
@@ -121,30 +123,48 @@ class Person:
         return op
 
     async def next_frame(self, timeout: float = 5.0) -> str:
+        """Reads one more frame from the socket; it also goes to the backlog that wait_for scans."""
         frame = await asyncio.wait_for(self.socket.recv(), timeout)
         self.frames.append(frame)
+        self.backlog.append(frame)
         match = re.search(r'<div id="sync"[^>]*data-seq="(\d+)"', frame)
         if match:
             self.seq = int(match.group(1))
         return frame
 
     async def wait_for(self, predicate, timeout: float = 5.0) -> str:
-        """Reads frames until one satisfies predicate (a substring or a callable)."""
+        """The first frame not yet passed by an earlier wait_for that satisfies predicate."""
         check = (lambda f: predicate in f) if isinstance(predicate, str) else predicate
         deadline = time.monotonic() + timeout
         while True:
+            while self.backlog:
+                frame = self.backlog.pop(0)
+                if check(frame):
+                    return frame
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"no frame matching {predicate!r}; last: {self.frames[-3:]}")
-            frame = await self.next_frame(remaining)
-            if check(frame):
-                return frame
+            await self.next_frame(remaining)
+
+    async def _find(self, pattern: str, timeout: float) -> str:
+        """A frame matching pattern, seen or to come, without consuming the backlog."""
+        deadline = time.monotonic() + timeout
+        scanned = 0
+        while True:
+            for frame in self.frames[scanned:]:
+                if re.search(pattern, frame):
+                    return frame
+            scanned = len(self.frames)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no frame matching {pattern!r}; last: {self.frames[-3:]}")
+            await self.next_frame(remaining)
 
     async def ack(self, op: str, timeout: float = 5.0) -> str:
-        return await self.wait_for(lambda f: re.search(rf'data-ack="[^"]*\b{op}\b', f), timeout)
+        return await self._find(rf'data-ack="[^"]*\b{op}\b', timeout)
 
     async def refused(self, op: str, timeout: float = 5.0) -> str:
-        return await self.wait_for(lambda f: re.search(rf'data-refused="[^"]*\b{op}\b', f), timeout)
+        return await self._find(rf'data-refused="[^"]*\b{op}\b', timeout)
 
     async def quiet(self, seconds: float = 0.3) -> list[str]:
         """Frames received within `seconds`, expecting the socket to stay open."""

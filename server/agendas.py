@@ -1,0 +1,86 @@
+"""Agenda templates: the ready-made ones and those facilitators saved, applied to a workshop."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from boards import console
+from boards.actions import Text
+from boards.errors import Refusal, Rejected
+from boards.i18n import N_
+from boards.model import FACILITATOR, Actor
+
+from . import auth
+from .i18n import translate
+from .pages import html, locale_of
+from .store import now
+
+NAME = Text(60)
+SCHEMA = """CREATE TABLE IF NOT EXISTS agenda_templates (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, territory TEXT NOT NULL,
+    boards TEXT NOT NULL, created_at TEXT NOT NULL)"""
+
+
+def saved(db, territory: str | None = None) -> list[dict]:
+    db.execute(SCHEMA)
+    sql, params = "SELECT id, name, territory, boards FROM agenda_templates", []
+    if territory is not None:
+        sql, params = sql + " WHERE territory = ?", [territory]
+    return list(db.query(sql + " ORDER BY name", params))
+
+
+def _facilitated(request: Request):
+    ws = request.app.state.workshops.get(request.path_params["workshop_id"])
+    person = auth.facilitator_of(request.session, ws.id) if ws else None
+    return ws, person
+
+
+async def apply(request: Request) -> Response:
+    ws, person = _facilitated(request)
+    if person is None:
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    form = await request.form()
+    choice = str(form.get("template", ""))
+    locale = locale_of(request)
+    if choice in console.TEMPLATES:
+        entries = [(kind, translate(locale, title)) for kind, title in console.TEMPLATES[choice][1]]
+    elif choice.startswith("saved:") and choice[6:].isdigit():
+        rows = [r for r in saved(request.app.state.store.db) if r["id"] == int(choice[6:])]
+        entries = [tuple(entry) for entry in json.loads(rows[0]["boards"])] if rows else []
+    else:
+        entries = []
+    workshops = request.app.state.workshops
+    try:
+        if not entries:
+            raise Rejected(N_("Ce modèle n'existe pas."))
+        events = console.template_events(ws, entries)
+        for event in events:
+            event["by"] = Actor(person, FACILITATOR).participant
+        workshops.commit(ws, events)
+    except Refusal as refusal:
+        return html(request, "error.html", 400, message_key=None,
+                    message=translate(locale, refusal.message, refusal.params))
+    return RedirectResponse(f"/a/{ws.id}/animation", status_code=303)
+
+
+async def save(request: Request) -> Response:
+    ws, person = _facilitated(request)
+    if person is None:
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    form = await request.form()
+    locale = locale_of(request)
+    try:
+        name = NAME.read(translate(locale, "nom"), form.get("name", ""))
+    except Refusal as refusal:
+        return html(request, "error.html", 400, message_key=None,
+                    message=translate(locale, refusal.message, refusal.params))
+    entries = [(board.kind, board.title) for board in ws.boards.values()]
+    db = request.app.state.store.db
+    db.execute(SCHEMA)
+    with db.atomic():
+        db.execute("INSERT INTO agenda_templates (name, territory, boards, created_at) VALUES (?, ?, ?, ?)",
+                   [name, ws.territory, json.dumps(entries, ensure_ascii=False), now()])
+    return RedirectResponse(f"/a/{ws.id}/animation", status_code=303)
