@@ -13,14 +13,15 @@ Three graphs come out of a snapshot:
 
 Betweenness and closeness share one breadth-first search per source actor (Brandes'
 accumulation; the distances found on the way give closeness). Measured on this machine
-(2 shared cores, random maps with 3 ties per actor): about 1.6 ms per source at 1,000
-actors and 25 ms at 10,000. Every actor is a source up to ``EXACT_LIMIT`` = 400 actors
-(about 0.3 s, the figures are exact). Above it, each connected piece of the map gets a
-share of ``SAMPLE_SIZE`` = 200 sources proportional to its size, drawn with the seed (at
-least ``MIN_SOURCES``; a piece that small is computed exactly), and the sums are scaled by
-size / sources: about 0.4 s at 1,000 actors, 6 s at 10,000. The result then says
+(2 shared cores, random maps with 3 ties per actor), one source costs 0.7-1.6 ms at 1,000
+actors and 11-25 ms at 10,000. Every actor is a source up to ``EXACT_LIMIT`` = 400 actors
+(whole analysis about 0.2 s, figures exact). Above it, each connected piece of the map
+gets a share of ``SAMPLE_SIZE`` = 200 sources proportional to its size, drawn with the
+seed (at least ``MIN_SOURCES``; a piece that small is computed exactly), and the sums are
+scaled by size / sources. Whole analysis: about 0.4 s at 1,000 actors and 8 s at 10,000
+(bench/bench_analysis.py), against 3 s and about ten minutes for exact networkx. The result then says
 ``betweenness_sampled: True`` and ``betweenness_k`` (sources used) so a page can warn the
-reader. Exact betweenness with networkx would take 3 s at 1,000 actors and hours at 10,000.
+reader; closeness is estimated from the same sources (``method.closeness_sampled``).
 
 Eigenvector centrality is networkx's power iteration on the weighted aggregated graph,
 rescaled so the most influential actor has 1. Fallbacks, so it never raises: a map without
@@ -252,7 +253,7 @@ def analyse(snapshot: dict, *, exact_limit: int = EXACT_LIMIT, seed: int = 42,
     graph = build_graph(snapshot)
     simple, arcs = aggregate(graph), aggregate_directed(graph)
     nodes = list(simple)
-    n, pairs = len(nodes), simple.number_of_edges()
+    n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
     adjacency = [[index[m] for m in simple[node]] for node in nodes]
     pieces = sorted(([index[m] for m in piece] for piece in nx.connected_components(simple)),
@@ -275,29 +276,7 @@ def analyse(snapshot: dict, *, exact_limit: int = EXACT_LIMIT, seed: int = 42,
               for i, node in enumerate(nodes)]
 
     ties = [data for _, _, data in graph.edges(data=True)]
-    top_degree = max(degrees.values(), default=0)
-    typed = [(graph.nodes[u]["type"], graph.nodes[v]["type"]) for u, v in graph.edges()]
-    typed = [a != b for a, b in typed if a and b]
-    relations = arcs.number_of_edges()
-    returned = sum(1 for u, v in arcs.edges() if arcs.has_edge(v, u))
-    network = {
-        "actors": n,
-        "ties": len(ties),
-        "linked_pairs": pairs,
-        "density": _round(2 * pairs / (n * (n - 1))) if n > 1 else 0.0,
-        "components": len(pieces),
-        "largest_component": max((len(p) for p in pieces), default=0),
-        "isolated_count": sum(1 for d in degrees.values() if d == 0),
-        "average_degree": _round(2 * pairs / n) if n else 0.0,
-        "degree_centralization": _round(sum(top_degree - d for d in degrees.values())
-                                        / ((n - 1) * (n - 2))) if n > 2 else 0.0,
-        "reciprocity": _round(returned / relations) if relations else None,
-        "cross_type_share": _round(sum(typed) / len(typed)) if typed else None,
-        "average_trust": _mean(t["trust"] for t in ties),
-        "average_value": _mean(t["value"] for t in ties),
-        "rated_ties": sum(1 for t in ties if t["trust"] is not None or t["value"] is not None),
-        "ignored_ties": graph.graph["ignored_ties"],
-    }
+    network = whole_network(graph, simple, arcs, pieces, ties)
     ranked = sorted(actors, key=lambda a: (-a["betweenness"], index[a["id"]]))
     return {
         "snapshot_id": str(snapshot.get("id") or ""),
@@ -334,3 +313,33 @@ def tie_type_breakdown(snapshot: dict, ties: list[dict]) -> list[dict]:
     total = len(ties)
     return [{"type": kind, "count": count, "share": _round(count / total) if total else 0.0}
             for kind, count in counts.items()]
+
+
+def whole_network(graph: nx.MultiDiGraph, simple: nx.Graph, arcs: nx.DiGraph,
+                  pieces: list, ties: list[dict]) -> dict:
+    """The figures that describe the map as a whole (see metrics_text for their meaning)."""
+    n, pairs = len(simple), simple.number_of_edges()
+    degrees = [d for _, d in simple.degree()]
+    top_degree = max(degrees, default=0)
+    typed = [(graph.nodes[u]["type"], graph.nodes[v]["type"]) for u, v in graph.edges()]
+    typed = [a != b for a, b in typed if a and b]
+    relations = arcs.number_of_edges()
+    returned = sum(1 for u, v in arcs.edges() if arcs.has_edge(v, u))
+    return {
+        "actors": n,
+        "ties": len(ties),
+        "linked_pairs": pairs,
+        "density": _round(2 * pairs / (n * (n - 1))) if n > 1 else 0.0,
+        "components": len(pieces),
+        "largest_component": max((len(p) for p in pieces), default=0),
+        "isolated_count": degrees.count(0),
+        "average_degree": _round(2 * pairs / n) if n else 0.0,
+        "degree_centralization": _round(sum(top_degree - d for d in degrees)
+                                        / ((n - 1) * (n - 2))) if n > 2 else 0.0,
+        "reciprocity": _round(returned / relations) if relations else None,
+        "cross_type_share": _round(sum(typed) / len(typed)) if typed else None,
+        "average_trust": _mean(t["trust"] for t in ties),
+        "average_value": _mean(t["value"] for t in ties),
+        "rated_ties": sum(1 for t in ties if t["trust"] is not None or t["value"] is not None),
+        "ignored_ties": graph.graph["ignored_ties"],
+    }
