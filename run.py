@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
                         coordinator_token=args.coordinator_token, https=args.https)
     app = create_app(settings)
     print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
+    print(f"Coordination : {url}/coordination   (jeton : {app.state.coordinator_token})")
     if not args.no_demo:
         demo = ensure_demo(app, url)
         join = f"{url}/j/{demo['join_code']}"

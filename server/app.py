@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import agendas, auth, live, pages
+from . import agendas, auth, coordinator, live, pages, review, snapshots
 from .hub import Hub
 from .settings import Settings
 from .store import Store
@@ -66,7 +67,11 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app):
         app.state.workshops.start_timers()
+        pending = asyncio.create_task(app.state.snapshots.analyse_pending())
+        app.state.background.add(pending)
+        pending.add_done_callback(app.state.background.discard)
         yield
+        app.state.snapshots.close()
         for room in hub.rooms.values():
             for client in list(room.clients):
                 with contextlib.suppress(Exception):
@@ -90,6 +95,16 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/modele", agendas.apply, methods=["POST"]),
         Route("/a/{workshop_id}/modeles", agendas.save, methods=["POST"]),
         Route("/territoires/{name}", pages.territory),
+        Route("/a/{workshop_id}/instantanes", snapshots.take, methods=["POST"]),
+        Route("/coordination/connexion", coordinator.sign_in_form),
+        Route("/coordination/connexion", coordinator.sign_in, methods=["POST"]),
+        Route("/coordination/deconnexion", coordinator.sign_out, methods=["POST"]),
+        Route("/coordination", review.index),
+        Route("/coordination/instantanes/{snapshot_id}", review.snapshot_page),
+        Route("/coordination/instantanes/{snapshot_id}/export/{name}", review.export),
+        Route("/coordination/comparer", review.comparison_page),
+        Route("/coordination/comparer/export/{name}", review.comparison_export),
+        Route("/coordination/indicateurs", review.indicators_page),
         WebSocketRoute("/a/{workshop_id}/ws", live.live),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -104,6 +119,11 @@ def create_app(settings: Settings) -> Starlette:
     app.state.store = store
     app.state.hub = hub
     app.state.secret = secret
+    # Without a token on the command line, one is made once and kept, and run.py prints it.
+    app.state.coordinator_token = settings.coordinator_token or store.secret("coordinator")
     app.state.workshops = Workshops(store, hub)
+    app.state.snapshots = snapshots.Snapshots(store.db)
+    # Tasks that outlive their request (snapshot analyses): kept referenced until done.
+    app.state.background = set()
     app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute)
     return app

@@ -91,6 +91,7 @@ def _live_page(request: Request, ws, view: str, **extra) -> Response:
 
         facilitator_key = request.app.state.store.workshop(ws.id)["facilitator_key"]
         extra["saved_templates"] = saved(request.app.state.store.db, ws.territory)
+        extra["snapshots"] = request.app.state.snapshots.listing(ws.id)
     screen_key = auth.screen_key(request.app.state.secret, ws.id)
     return html(request, f"workshop/{view}.html", ws=ws, view=view,
                 join_url=join_url(request, ws.join_code), base_url=base_url(request),

@@ -1,0 +1,114 @@
+"""Snapshots: taken by the facilitator, analysed in a worker process, stored with their analysis.
+
+The analysis of a large map takes seconds of CPU; running it in another
+process keeps the live boards of every workshop responsive meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import multiprocessing
+import secrets
+from concurrent.futures import ProcessPoolExecutor
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from boards import network
+from boards.actions import Text
+from boards.errors import Refusal
+from boards.snapshot import freeze
+
+from . import auth
+from .i18n import translate
+from .pages import html, locale_of
+from .store import now
+
+log = logging.getLogger("maillage.snapshots")
+LABEL = Text(80)
+SCHEMA = """CREATE TABLE IF NOT EXISTS snapshots (
+    id TEXT PRIMARY KEY,
+    workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
+    territory TEXT NOT NULL, label TEXT NOT NULL, seq INTEGER NOT NULL, taken_at TEXT NOT NULL,
+    data TEXT NOT NULL, analysis TEXT)"""
+
+
+class Snapshots:
+    def __init__(self, db):
+        self.db = db
+        db.execute(SCHEMA)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: a clean interpreter, not a fork of a process holding sockets and a database.
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def take(self, ws, label: str) -> dict:
+        """Freezes the workshop now; the row is stored at once, its analysis follows."""
+        snapshot_id = "s" + secrets.token_hex(5)
+        data = freeze(ws, snapshot_id, label, now())
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO snapshots (id, workshop_id, territory, label, seq, taken_at, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [snapshot_id, ws.id, ws.territory, label, ws.seq, data["taken_at"],
+                 json.dumps(data, ensure_ascii=False)])
+        return data
+
+    async def analyse(self, snapshot_id: str) -> dict:
+        data = self.get(snapshot_id)["data"]
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._executor(), network.analyse, data)
+        with self.db.atomic():
+            self.db.execute("UPDATE snapshots SET analysis = ? WHERE id = ?",
+                            [json.dumps(result, ensure_ascii=False), snapshot_id])
+        return result
+
+    async def analyse_pending(self) -> None:
+        """After a restart, analyses that were running when the server stopped are run again."""
+        for row in self.db.query("SELECT id FROM snapshots WHERE analysis IS NULL"):
+            await self.analyse(row["id"])
+
+    def get(self, snapshot_id: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        row["data"] = json.loads(row["data"])
+        row["analysis"] = json.loads(row["analysis"]) if row["analysis"] else None
+        return row
+
+    def listing(self, workshop_id: str | None = None) -> list[dict]:
+        sql = "SELECT id, workshop_id, territory, label, seq, taken_at, analysis IS NOT NULL AS ready FROM snapshots"
+        params = []
+        if workshop_id is not None:
+            sql, params = sql + " WHERE workshop_id = ?", [workshop_id]
+        return list(self.db.query(sql + " ORDER BY taken_at, id", params))
+
+
+async def take(request: Request) -> Response:
+    """POST by the facilitator: freeze the workshop as a wave with a label."""
+    ws = request.app.state.workshops.get(request.path_params["workshop_id"])
+    if ws is None or not auth.facilitator_of(request.session, ws.id):
+        return html(request, "error.html", 403, message_key="facilitator_only")
+    form = await request.form()
+    locale = locale_of(request)
+    try:
+        label = LABEL.read(translate(locale, "libellé"), form.get("label", ""))
+    except Refusal as refusal:
+        return html(request, "error.html", 400, message_key=None,
+                    message=translate(locale, refusal.message, refusal.params))
+    snapshots: Snapshots = request.app.state.snapshots
+    data = snapshots.take(ws, label)
+    task = asyncio.create_task(snapshots.analyse(data["id"]))
+    request.app.state.background.add(task)
+    task.add_done_callback(request.app.state.background.discard)
+    return RedirectResponse(f"/a/{ws.id}/animation?instantane={data['id']}#instantanes", status_code=303)
