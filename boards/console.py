@@ -113,7 +113,7 @@ def seconds_left(timer: Timer | None, now: datetime) -> float:
     return max(0.0, timer.left - (now - datetime.fromisoformat(timer.since)).total_seconds())
 
 
-def _board(ws: Workshop, board_id: str):
+def board_of(ws: Workshop, board_id: str):
     board = ws.board(board_id)
     if board is None:
         raise Rejected(N_("Ce tableau n'existe pas."))
@@ -121,14 +121,14 @@ def _board(ws: Workshop, board_id: str):
 
 
 def _move(ws, actor, act: MoveBoard):
-    board = _board(ws, act.board)
+    board = board_of(ws, act.board)
     position = min(act.position, len(ws.boards) - 1)
     return [] if list(ws.boards).index(board.id) == position else [
         {"type": "board.moved", "board": board.id, "position": position}]
 
 
 def _remove(ws, actor, act: RemoveBoard):
-    return [{"type": "board.removed", "board": _board(ws, act.board).id}]
+    return [{"type": "board.removed", "board": board_of(ws, act.board).id}]
 
 
 def _start(ws, actor, act: StartTimer):

@@ -73,20 +73,11 @@ def _decide(ws: Workshop, actor: Actor, act) -> list[dict]:
     handler = _GENERIC.get(type(act))
     if handler is not None:
         return handler(ws, actor, act)
-    board = ws.board(act.board)
-    if board is None:
-        raise Rejected(N_("Ce tableau n'existe pas."))
+    board = console.board_of(ws, act.board)
     kind = KINDS[board.kind]
     if type(act) not in kind.ACTIONS:
         raise Rejected(N_("Action impossible sur ce tableau."))
     return kind.decide(ws, board, actor, act)
-
-
-def _board(ws: Workshop, board_id: str):
-    board = ws.board(board_id)
-    if board is None:
-        raise Rejected(N_("Ce tableau n'existe pas."))
-    return board
 
 
 def _add_board(ws, actor, act: a.AddBoard):
@@ -98,18 +89,18 @@ def _add_board(ws, actor, act: a.AddBoard):
 
 
 def _rename_board(ws, actor, act: a.RenameBoard):
-    board = _board(ws, act.board)
+    board = console.board_of(ws, act.board)
     return [] if board.title == act.title else [
         {"type": "board.renamed", "board": board.id, "title": act.title}]
 
 
 def _show_board(ws, actor, act: a.ShowBoard):
-    board = _board(ws, act.board)
+    board = console.board_of(ws, act.board)
     return [] if ws.current_board == board.id else [{"type": "board.shown", "board": board.id}]
 
 
 def _set_phase(ws, actor, act: a.SetPhase):
-    board = _board(ws, act.board)
+    board = console.board_of(ws, act.board)
     if act.phase not in KINDS[board.kind].PHASES:
         raise Rejected(N_("Phase inconnue pour ce tableau."))
     return [] if board.phase == act.phase else [
