@@ -118,7 +118,7 @@ def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = No
         edge_tips.append({"state": state, "tip": [f"{names[u]} — {names[v]}"] + [
             _tie_line(t, names, " (nouveau)" if new else "") for t, new in zip(group, fresh)]})
     if comparison:
-        _draw_removed(net, Node, Edge, comparison, positions, names, info, edge_tips, pairs)
+        _draw_removed(net, comparison, positions, names, info, edge_tips, pairs)
 
     physics = not all("x" in node for node in net.nodes)
     _set_options(net, physics, len(net.nodes))
@@ -140,31 +140,39 @@ def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = No
                   comparison=comparison, network=analysis["network"])
 
 
-def _draw_removed(net, Node, Edge, comparison, positions, names, info, edge_tips, pairs):
-    """Dashed edges for ties gone since the earlier wave; grey nodes for actors gone."""
-    gone = {a["id"]: a for a in comparison["actors_removed"]}
-    shown = set(names)
+def _draw_removed(net, comparison, positions, names, info, edge_tips, pairs) -> None:
+    """Dashed edges for pairs whose ties all went since the earlier wave; grey nodes for
+    actors gone. A pair that still cooperates keeps its solid edge."""
+    from pyvis.edge import Edge
+    from pyvis.node import Node
+
+    gone: dict[tuple, list] = {}
     for tie in comparison["ties_removed"]:
-        u, v = sorted((tie["source"], tie["target"]))
-        if (u, v) in pairs:
-            continue  # the pair still cooperates; its tooltip lists what it has now
-        for end, end_name in ((tie["source"], tie["source_name"]),
-                              (tie["target"], tie["target_name"])):
-            if end not in shown and end in gone:
+        pair = tuple(sorted((tie["source"], tie["target"])))
+        if pair not in pairs:
+            gone.setdefault(pair, []).append(tie)
+    removed_actors = {a["id"] for a in comparison["actors_removed"]}
+    shown = set(names)
+    for (u, v), group in gone.items():
+        for end, end_name in ((group[0]["source"], group[0]["source_name"]),
+                              (group[0]["target"], group[0]["target_name"])):
+            if end not in shown and end in removed_actors:
                 shown.add(end)
                 place = positions.get(end)
                 extra = {"x": place[0] * SPAN, "y": place[1] * SPAN} if place else {}
                 net.nodes.append(Node(end, "dot", clip(end_name, LABEL_LIMIT), **extra).options)
-                info.append({"tip": [clip(end_name, TIP_LIMIT), "Acteur retiré depuis la vague "
-                                     "précédente"], "kind": -1, "group": 0,
-                             "size": [0] * len(SIZE_METRICS), "ghost": True})
-        if tie["source"] in shown and tie["target"] in shown:
-            net.edges.append(Edge(tie["source"], tie["target"], dashes=True,
-                                  value=tie["strength"]).options)
+                info.append({"tip": [clip(end_name, TIP_LIMIT),
+                                     "Acteur retiré depuis la vague précédente"],
+                             "kind": -1, "group": 0, "size": [0] * len(SIZE_METRICS),
+                             "ghost": True})
+        if u in shown and v in shown:
+            net.edges.append(Edge(u, v, dashes=True,
+                                  value=sum(t["strength"] for t in group)).options)
+            first = group[0]
             edge_tips.append({"state": "removed", "tip": [
-                f"{clip(tie['source_name'], 80)} — {clip(tie['target_name'], 80)}",
-                clip(f"{tie['type'] or 'sans type'} : lien retiré depuis la vague précédente",
-                      TIP_LIMIT)]})
+                f"{clip(first['source_name'], 80)} — {clip(first['target_name'], 80)}"] + [
+                clip(f"{t['type'] or 'sans type'} : lien retiré depuis la vague précédente",
+                     TIP_LIMIT) for t in group]})
 
 
 def _set_options(net, physics: bool, count: int) -> None:
