@@ -33,11 +33,9 @@ def tie_type_chart(analysis: dict) -> dict:
     return bars([(t["type"] or "sans type", t["count"]) for t in analysis["tie_types"]])
 
 
-def lever_chart(snapshot: dict, kind: str, limit: int = 10) -> dict:
-    cards = [c for c in snapshot.get("levers") or ()
-             if isinstance(c, dict) and c.get("kind") == kind]
-    votes = [(str(c.get("text") or ""), number(c.get("votes")) or 0) for c in cards]
-    votes.sort(key=lambda card: -card[1])
+def lever_chart(cards: list[dict], kind: str, limit: int = 10) -> dict:
+    votes = sorted(((c["text"], c["votes"]) for c in cards if c["kind"] == kind),
+                   key=lambda card: -card[1])
     return bars(votes[:limit],
                 label_width=330, clip=56)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
-from boards.network import number
-
 from . import charts
+from .rows import lever_cards
 from .templating import french_number, percent, render
 
 PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share"}
@@ -64,21 +63,24 @@ def _groups(analysis: dict) -> list[dict]:
     return groups
 
 
-def _lever_groups(snapshot: dict) -> list[dict]:
+def _lever_groups(cards: list[dict]) -> list[dict]:
     totals: dict[tuple, dict] = {}
-    for card in snapshot.get("levers") or ():
-        if isinstance(card, dict) and card.get("cluster"):
-            key = (str(card.get("kind") or ""), str(card["cluster"]))
+    for card in cards:
+        if card["cluster"]:
+            key = (card["kind"], card["cluster"])
             entry = totals.setdefault(key, {"kind": key[0], "cluster": key[1], "cards": 0,
                                             "votes": 0})
             entry["cards"] += 1
-            entry["votes"] += number(card.get("votes")) or 0
+            entry["votes"] += card["votes"]
     return sorted(totals.values(), key=lambda e: (e["kind"], -e["votes"]))
 
 
 def report_context(snapshot: dict, analysis: dict, comparison: dict | None) -> dict:
     workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
-    indicators = [i for i in snapshot.get("indicators") or () if isinstance(i, dict)]
+    # Candidates the group did not keep in its framework stay in the data files only.
+    indicators = [i for i in snapshot.get("indicators") or ()
+                  if isinstance(i, dict) and i.get("chosen") is not False]
+    cards = lever_cards(snapshot)
     return {
         "title": str(workshop.get("title") or "Atelier"),
         "territory": str(workshop.get("territory") or ""),
@@ -94,9 +96,9 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None) -> d
         "isolated": [m for m in analysis["margin"] if m["reason"] == "isolated"],
         "single": [m for m in analysis["margin"] if m["reason"] == "single_partner"],
         "groups": _groups(analysis), "group_limit": GROUP_LIMIT,
-        "brakes": charts.lever_chart(snapshot, "frein"),
-        "levers": charts.lever_chart(snapshot, "levier"),
-        "lever_groups": _lever_groups(snapshot),
+        "brakes": charts.lever_chart(cards, "frein"),
+        "levers": charts.lever_chart(cards, "levier"),
+        "lever_groups": _lever_groups(cards),
         "indicators": [{"name": str(i.get("name") or ""),
                         "dimension": str(i.get("dimension") or ""),
                         "chart": charts.indicator_chart(i)} for i in indicators],

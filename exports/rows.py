@@ -42,15 +42,38 @@ def metric_table(analysis: dict) -> tuple[list, list]:
                      for a in analysis["actors"]]
 
 
-def lever_table(snapshot: dict) -> tuple[list, list]:
-    headers = ["id", "nature", "categorie", "texte", "votes", "regroupement"]
-    rows = []
+def _lookup(entries, name_key: str) -> dict:
+    return {str(e["id"]): str(e.get(name_key) or e["id"]) for e in entries or ()
+            if isinstance(e, dict) and e.get("id") is not None}
+
+
+def lever_cards(snapshot: dict) -> list[dict]:
+    """Brake and lever cards with category and cluster as labels.
+
+    A board's snapshot may name them by id, with the labels in the snapshot's
+    ``categories`` and in its boards' ``clusters``; a plain label is kept as it is.
+    """
+    categories = _lookup(snapshot.get("categories"), "label")
+    clusters = {}
+    for board in snapshot.get("boards") or ():
+        if isinstance(board, dict):
+            clusters.update(_lookup(board.get("clusters"), "name"))
+    cards = []
     for raw in snapshot.get("levers") or ():
         if isinstance(raw, dict):
-            rows.append([str(raw.get("id") or ""), str(raw.get("kind") or ""),
-                         str(raw.get("category") or ""), str(raw.get("text") or ""),
-                         number(raw.get("votes")) or 0, raw.get("cluster") or None])
-    return headers, rows
+            category, cluster = str(raw.get("category") or ""), raw.get("cluster")
+            cards.append({"id": str(raw.get("id") or ""), "kind": str(raw.get("kind") or ""),
+                          "category": categories.get(category, category),
+                          "text": str(raw.get("text") or ""),
+                          "votes": number(raw.get("votes")) or 0,
+                          "cluster": clusters.get(str(cluster), str(cluster)) if cluster else None})
+    return cards
+
+
+def lever_table(snapshot: dict) -> tuple[list, list]:
+    headers = ["id", "nature", "categorie", "texte", "votes", "regroupement"]
+    return headers, [[c["id"], c["kind"], c["category"], c["text"], c["votes"], c["cluster"]]
+                     for c in lever_cards(snapshot)]
 
 
 def counts(raw) -> dict:
@@ -61,7 +84,7 @@ def counts(raw) -> dict:
 
 
 def indicator_table(snapshot: dict) -> tuple[list, list]:
-    headers = (["id", "nom", "dimension"] + [f"reponses_{s}" for s in SCALE]
+    headers = (["id", "nom", "dimension", "retenu"] + [f"reponses_{s}" for s in SCALE]
                + ["ne_sait_pas", "mediane"] + [f"avant_{s}" for s in SCALE]
                + ["avant_ne_sait_pas", "avant_mediane"])
     rows = []
@@ -71,8 +94,10 @@ def indicator_table(snapshot: dict) -> tuple[list, list]:
         previous = raw.get("previous") if isinstance(raw.get("previous"), dict) else None
         now = counts(raw.get("counts"))
         before = counts(previous.get("counts")) if previous else {}
+        chosen = raw.get("chosen")
         rows.append([str(raw.get("id") or ""), str(raw.get("name") or ""),
-                     str(raw.get("dimension") or "")] + list(now.values())
+                     str(raw.get("dimension") or ""),
+                     chosen if isinstance(chosen, bool) else None] + list(now.values())
                     + [number(raw.get("median"))]
                     + [before.get(step) for step in (*SCALE, "dk")]
                     + [number(previous.get("median")) if previous else None])

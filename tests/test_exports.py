@@ -371,3 +371,23 @@ def test_exports_of_an_empty_wave():
     assert len(archive.namelist()) == 13
     assert embedded_data(exports.network_html(snapshot, analysis))["nodes"] == []
     assert "Aucun" in exports.report_html(snapshot, analysis)
+
+
+def test_board_ids_become_labels_and_unchosen_indicators_stay_out_of_the_report():
+    snapshot = make_wave()
+    snapshot["categories"] = [{"id": "k1", "label": "Confiance entre structures"}]
+    snapshot["boards"] = [{"id": "b1", "kind": "levers",
+                           "clusters": [{"id": "g1", "name": "Temps partagé", "votes": 9}]}]
+    snapshot["levers"][0].update(category="k1", cluster="g1")
+    snapshot["indicators"].append({"id": "i3", "name": "Candidat écarté", "dimension": "x",
+                                   "chosen": False, "counts": {"3": 4}, "median": 3.0})
+    snapshot["indicators"][0]["chosen"] = True
+    analysis = analyse(snapshot)
+    header, *rows = read_csv(exports.levers_csv(snapshot, analysis))
+    assert rows[0][header.index("categorie")] == "Confiance entre structures"
+    assert rows[0][header.index("regroupement")] == "Temps partagé"
+    assert rows[1][header.index("categorie")] == "moyens"  # a plain label is kept
+    header, *rows = read_csv(exports.indicators_csv(snapshot, analysis))
+    assert [r[header.index("retenu")] for r in rows] == ["oui", "", "non"]
+    page = exports.report_html(snapshot, analysis)
+    assert "Temps partagé" in page and "Candidat écarté" not in page
