@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
+
 from . import charts
 from .rows import lever_cards
 from .templating import french_number, percent, render

@@ -61,12 +61,13 @@ def lever_cards(snapshot: dict) -> list[dict]:
     cards = []
     for raw in snapshot.get("levers") or ():
         if isinstance(raw, dict):
-            category, cluster = str(raw.get("category") or ""), raw.get("cluster")
+            category = str(raw.get("category") or "")
+            cluster = str(raw.get("cluster") or "")
             cards.append({"id": str(raw.get("id") or ""), "kind": str(raw.get("kind") or ""),
                           "category": categories.get(category, category),
                           "text": str(raw.get("text") or ""),
                           "votes": number(raw.get("votes")) or 0,
-                          "cluster": clusters.get(str(cluster), str(cluster)) if cluster else None})
+                          "cluster": clusters.get(cluster, cluster) or None})
     return cards
 
 
