@@ -19,9 +19,10 @@ actors and 11-25 ms at 10,000. Every actor is a source up to ``EXACT_LIMIT`` = 4
 gets a share of ``SAMPLE_SIZE`` = 200 sources proportional to its size, drawn with the
 seed (at least ``MIN_SOURCES``; a piece that small is computed exactly), and the sums are
 scaled by size / sources. Whole analysis: about 0.4 s at 1,000 actors and 8 s at 10,000
-(bench/bench_analysis.py), against 3 s and about ten minutes for exact networkx. The result then says
-``betweenness_sampled: True`` and ``betweenness_k`` (sources used) so a page can warn the
-reader; closeness is estimated from the same sources (``method.closeness_sampled``).
+(bench/bench_analysis.py), against 3 s and about ten minutes for exact networkx. The
+result then says ``betweenness_sampled: True`` and ``betweenness_k`` (sources used) so a
+page can warn the reader; closeness is estimated from the same sources
+(``method.closeness_sampled``).
 
 Eigenvector centrality is networkx's power iteration on the weighted aggregated graph,
 rescaled so the most influential actor has 1. Fallbacks, so it never raises: a map without
