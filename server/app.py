@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from . import agendas, auth, coordinator, live, pages, review, snapshots
+from . import library
 from .hub import Hub
 from .settings import Settings
 from .store import Store
@@ -45,7 +46,7 @@ class Guard:
             if message["type"] == "http.response.start":
                 extra = [(b"content-security-policy", CSP.encode()),
                          (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"),
+                         (b"referrer-policy", b"same-origin"),
                          (b"x-frame-options", b"DENY")]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
@@ -105,6 +106,15 @@ def create_app(settings: Settings) -> Starlette:
         Route("/coordination/comparer", review.comparison_page),
         Route("/coordination/comparer/export/{name}", review.comparison_export),
         Route("/coordination/indicateurs", review.indicators_page),
+        Route("/coordination/bibliotheque", library.index),
+        Route("/coordination/bibliotheque/export.{format}", library.export),
+        Route("/coordination/bibliotheque/importer", library.import_file, methods=["POST"]),
+        Route("/coordination/bibliotheque/indicateur", library.edit_form),
+        Route("/coordination/bibliotheque/indicateur", library.save_indicator, methods=["POST"]),
+        Route("/coordination/bibliotheque/supprimer", library.delete, methods=["POST"]),
+        Route("/bibliotheque", library.legacy),
+        Route("/a/{workshop_id}/indicateurs/{board_id}/amorcer", library.seed, methods=["POST"]),
+        Route("/a/{workshop_id}/indicateurs/{board_id}/moi", library.my_panel),
         WebSocketRoute("/a/{workshop_id}/ws", live.live),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
