@@ -98,22 +98,32 @@ async def live(websocket: WebSocket) -> None:
         workshops.presence(ws)
 
 
-def _op_of(text: str) -> str | None:
+def _decode(text: str):
+    """The JSON value a client sent, or None when it cannot be read as text: malformed JSON, nesting
+    deeper than the parser's recursion limit, or lone surrogates written as \\u escapes (they would
+    fail later, when stored or echoed back as UTF-8)."""
     try:
-        op = json.loads(text).get("op")
-    except (ValueError, AttributeError):
+        message = json.loads(text)
+        json.dumps(message, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return None
+    return message
+
+
+def _op_of(text: str) -> str | None:
+    message = _decode(text)
+    op = message.get("op") if isinstance(message, dict) else None
     return op if isinstance(op, str) and len(op) <= 64 and op.isascii() and op.replace("-", "").isalnum() \
         else None
 
 
 def _handle(workshops, ws, client, role: str, text: str) -> None:
-    try:
-        message = json.loads(text)
-    except ValueError:
+    message = _decode(text)
+    # Every message is a JSON object (docs/protocol.md); anything else goes no further.
+    if not isinstance(message, dict):
         client.push(render.notice(client.locale, InvalidAction(N_("Message illisible."))))
         return
-    if isinstance(message, dict) and message.get("type") == "hello":
+    if message.get("type") == "hello":
         last = message.get("last_seq")
         workshops.resync(ws, client, last if isinstance(last, int) and not isinstance(last, bool) else None)
         return
