@@ -54,6 +54,8 @@ DIGITS = 6
 
 def number(value) -> float | int | None:
     """A finite number from a snapshot field, or None (booleans and other text included)."""
+    if type(value) is int:  # the common case first: this runs for every field of every tie
+        return value
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):

@@ -108,7 +108,8 @@ def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = No
     ties, _ = tie_records(snapshot, names)
     pairs: dict[tuple, list] = {}
     for tie in ties:
-        pairs.setdefault(tuple(sorted((tie["source"], tie["target"]))), []).append(tie)
+        u, v = tie["source"], tie["target"]
+        pairs.setdefault((u, v) if u < v else (v, u), []).append(tie)
     edge_tips = []
     for (u, v), group in pairs.items():
         fresh = [_key(t) in added for t in group]

@@ -45,8 +45,13 @@ def percent(value, digits: int = 0) -> str:
 
 
 def clip(text, limit: int = 120) -> str:
-    """Shorten what a participant typed to fit a report line; the full text is in the data files."""
-    text = " ".join(str(text).split())
+    """Shorten what a participant typed to fit a report line; the full text is in the data files.
+
+    Line breaks and tabs become single spaces."""
+    text = str(text)
+    if len(text) <= limit and text.isprintable():
+        return text
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
