@@ -1,0 +1,98 @@
+"""A real uvicorn server inside the test process, on a loopback port, with settings of the test's choosing.
+
+Real sockets and the real websocket implementation, like `python run.py`, but the application
+object stays reachable (to compare its state before and after) and every log record the server
+writes at warning level or above is kept, so a test can assert that nothing went wrong inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from players import free_port
+from server.app import create_app
+from server.settings import Settings
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def errors(self, expected: tuple[str, ...] = ()) -> list[str]:
+        """Records at error level or with a traceback, except those whose message starts with `expected`."""
+        shown = logging.Formatter()
+        return [f"{r.name}: {r.getMessage()}\n{shown.formatException(r.exc_info) if r.exc_info else ''}"
+                for r in self.records if (r.levelno >= logging.ERROR or r.exc_info)
+                and not r.getMessage().startswith(expected)]
+
+
+class LiveServer:
+    def __init__(self, db: Path, **settings):
+        self.db = db
+        self.port = free_port()
+        self.settings = Settings(db_path=str(db), **settings)
+        self.app = create_app(self.settings)
+        self.records = Records()
+        self.server: uvicorn.Server | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "LiveServer":
+        # On the root logger only: uvicorn's and ours propagate to it (log_config=None below).
+        logging.getLogger().addHandler(self.records)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False, ws_max_size=self.settings.ws_max_size,
+                                ws_per_message_deflate=True, timeout_graceful_shutdown=2,
+                                log_config=None)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("in-process server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        logging.getLogger().removeHandler(self.records)
+
+    def call(self, function, *args):
+        """Runs `function` on the server's event loop, where the live state is changed, and returns its result."""
+        async def run():
+            return function(*args)
+        loop = self.server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(10)
+
+
+def digest(db: Path) -> str:
+    """A fingerprint of everything the database holds, read through a separate connection."""
+    conn = sqlite3.connect(db)
+    try:
+        sha = hashlib.sha256()
+        tables = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        for table in tables:
+            sha.update(table.encode())
+            for row in sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"')):
+                sha.update(row.encode())
+        return sha.hexdigest()
+    finally:
+        conn.close()
