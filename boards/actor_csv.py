@@ -42,6 +42,15 @@ TYPE_HEADERS = {"type", "categorie", "category", "type d acteur", "famille", "na
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Column titles of the exports (catalogue ids; the route translates them for the reader).
+ACTOR_HEADERS = (N_("nom"), N_("type"), N_("zone"), "x", "y", N_("liens"),
+                 N_("organisation d'une personne présente"), N_("identifiant"))
+TIE_HEADERS = (N_("premier acteur"), N_("second acteur"), N_("type"), N_("force"), N_("sens"),
+               N_("confiance moyenne"), N_("valeur moyenne"), N_("personnes ayant noté"),
+               N_("identifiant du premier acteur"), N_("identifiant du second acteur"), N_("identifiant"))
+ONE_WAY, BOTH_WAYS = N_("du premier vers le second"), N_("dans les deux sens")
+
+
 @dataclass(frozen=True)
 class ImportRow:
     line: int
@@ -184,7 +193,7 @@ def decimal(value: float | None, digits: int = 2) -> str:
     return f"{value:.{digits}f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def actor_rows(frozen: dict, headers: list[str]) -> list[list]:
+def actor_rows(frozen: dict, headers: list[str], zone_label=str) -> list[list]:
     """The actors of a frozen map; the first two columns (name, type) read back as an import."""
     degree: dict[str, int] = {}
     for tie in frozen["ties"]:
@@ -192,8 +201,9 @@ def actor_rows(frozen: dict, headers: list[str]) -> list[list]:
             degree[end] = degree.get(end, 0) + 1
     rows = [headers]
     for actor in frozen["actors"]:
-        rows.append([actor["name"], actor["type"], actor["zone"], decimal(actor["x"], 4),
-                     decimal(actor["y"], 4), degree.get(actor["id"], 0), int(actor["own"]), actor["id"]])
+        zone = zone_label(actor["zone"]) if actor["zone"] else ""
+        rows.append([actor["name"], actor["type"], zone, decimal(actor["x"], 4), decimal(actor["y"], 4),
+                     degree.get(actor["id"], 0), int(actor["own"]), actor["id"]])
     return rows
 
 

@@ -65,6 +65,15 @@ class MapActor:
     def placed(self) -> bool:
         return self.x is not None and self.y is not None
 
+    # Percentages for the page's style attribute ("left:12.5%").
+    @property
+    def left(self) -> str:
+        return percent(self.x)
+
+    @property
+    def top(self) -> str:
+        return percent(self.y)
+
 
 @dataclass
 class MapTie:
@@ -95,6 +104,22 @@ class MapTie:
     def raters(self) -> int:
         return len(set(self.trust) | set(self.value))
 
+    @property
+    def trust_class(self) -> int:
+        """The rounded mean trust (0 when unrated), which colours the line."""
+        mean = self.mean("trust")
+        return 0 if mean is None else min(4, max(1, int(mean + 0.5)))
+
+    @property
+    def summary(self) -> str:
+        """Mean and count of each criterion, for the page's script: "2.5 3 - 0"."""
+        parts = []
+        for criterion in CRITERIA:
+            mean = self.mean(criterion)
+            parts += ["-" if mean is None else f"{mean:g}", str(len(getattr(self, criterion)))]
+        parts.append(str(self.raters()))
+        return " ".join(parts)
+
 
 @dataclass
 class MapData:
@@ -105,6 +130,13 @@ class MapData:
     ties: dict[str, MapTie] = field(default_factory=dict)
     # participant id -> the actor they said is their own organisation
     claims: dict[str, str] = field(default_factory=dict)
+
+    # Lookups for the templates, which receive no other global than the board.
+    ZONE_NAMES = ZONE_NAMES
+    LAYOUT_LABELS = LAYOUT_LABELS
+
+    def zones(self) -> tuple[str, ...]:
+        return ZONES[self.layout]
 
     def placed(self) -> list[MapActor]:
         return [a for a in self.actors.values() if a.placed]
@@ -136,6 +168,24 @@ class MapData:
     def owned(self) -> set[str]:
         return set(self.claims.values())
 
+    def claimers(self, actor_id: str) -> list[str]:
+        return sorted(p for p, a in self.claims.items() if a == actor_id)
+
+    def degree(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for tie in self.ties.values():
+            for end in (tie.source, tie.target):
+                counted[end] = counted.get(end, 0) + 1
+        return counted
+
+    def points(self, tie: MapTie) -> str | None:
+        """The tie's line in the map's 0..100 box, with a middle point where an arrow can sit."""
+        one, other = self.actors.get(tie.source), self.actors.get(tie.target)
+        if one is None or other is None or not (one.placed and other.placed):
+            return None
+        x1, y1, x2, y2 = one.x * 100, one.y * 100, other.x * 100, other.y * 100
+        return f"{x1:.2f},{y1:.2f} {(x1 + x2) / 2:.2f},{(y1 + y2) / 2:.2f} {x2:.2f},{y2:.2f}"
+
     def zone(self, actor: MapActor) -> str | None:
         return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
 
@@ -150,6 +200,10 @@ class MapData:
             groups.setdefault(normalise(actor.name), []).append(actor)
         found = [sorted(g, key=lambda a: sort_key(a.name)) for g in groups.values() if len(g) > 1]
         return sorted(found, key=lambda g: (-len(g), sort_key(g[0].name)))
+
+
+def percent(fraction: float | None) -> str:
+    return "" if fraction is None else f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
 
 
 def normalise(name: str) -> str:

@@ -1,0 +1,289 @@
+// Stakeholder map: drag actors (pointer events, touch and mouse), tap one actor then another
+// to link them, the selected actor's panel, and the actor lists of the accessible forms.
+// Everything sent goes through hidden ws-send forms, so board.js numbers, shows and retries it.
+(function () {
+  "use strict";
+  var DRAG_START = 6;           // pixels a press must travel to become a drag rather than a tap
+  var body = document.body;
+  var me = body.getAttribute("data-me") || "";
+  var selected = null, target = null, drag = null, quietUntil = 0, signature = "", pendingMove = null;
+  var moves = {};               // op -> how to undo an optimistic move if the server refuses it
+
+  function root() { return document.querySelector(".sh[data-board]"); }
+  function flag(name) { var r = root(); return !!r && r.getAttribute("data-" + name) === "1"; }
+  function chipOf(id) { return id ? document.getElementById("actor-" + id) : null; }
+  function idOf(chip) { return chip.id.slice(6); }
+  function name(id) { var chip = chipOf(id); return chip ? chip.textContent : ""; }
+  function owners(chip) { return (chip.getAttribute("data-own") || "").split(" "); }
+  function find(sel) { var r = root(); return r ? r.querySelector(sel) : null; }
+  function findAll(sel) { var r = root(); return r ? Array.prototype.slice.call(r.querySelectorAll(sel)) : []; }
+  function setField(form, field, value) { var input = form && form.querySelector('[name="' + field + '"]'); if (input) { input.value = value; } }
+
+  // Lines -------------------------------------------------------------------------------------
+  function centre(id) {
+    var chip = chipOf(id);
+    if (!chip || !chip.style.left) { return null; }
+    return [parseFloat(chip.style.left), parseFloat(chip.style.top)];
+  }
+  function draw(line, override) {
+    var a = line.getAttribute("data-a"), b = line.getAttribute("data-b");
+    var p = (override && override.id === a) ? override.at : centre(a);
+    var q = (override && override.id === b) ? override.at : centre(b);
+    if (!p || !q) { line.classList.add("off"); line.removeAttribute("points"); return; }
+    line.classList.remove("off");
+    var mid = ((p[0] + q[0]) / 2).toFixed(2) + "," + ((p[1] + q[1]) / 2).toFixed(2);
+    line.setAttribute("points", p[0].toFixed(2) + "," + p[1].toFixed(2) + " " + mid + " " + q[0].toFixed(2) + "," + q[1].toFixed(2));
+  }
+  function linesOf(id) { return findAll('.sh-ties polyline[data-a="' + id + '"], .sh-ties polyline[data-b="' + id + '"]'); }
+  function redraw(id, at) { linesOf(id).forEach(function (line) { draw(line, at ? { id: id, at: at } : null); }); }
+
+  // A move made elsewhere arrives as a new actor element: its lines follow it here.
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      Array.prototype.forEach.call(record.addedNodes, function (node) {
+        if (node.nodeType === 1 && node.classList.contains("sh-a")) { redraw(idOf(node)); }
+      });
+    });
+  }).observe(body, { childList: true, subtree: true });
+
+  // Dragging ----------------------------------------------------------------------------------
+  function fraction(d, clientX, clientY) {
+    var box = d.map.getBoundingClientRect();
+    return { x: (d.cx + clientX - d.x0 - box.left) / box.width, y: (d.cy + clientY - d.y0 - box.top) / box.height };
+  }
+  function inside(f) { return f.x > -0.03 && f.x < 1.03 && f.y > -0.03 && f.y < 1.03; }
+  function clamp(v) { return Math.min(1, Math.max(0, v)); }
+
+  document.addEventListener("pointerdown", function (e) {
+    var chip = e.target.closest ? e.target.closest("button.sh-a") : null;
+    if (!chip || e.button !== 0 || !flag("draw") || !root().contains(chip)) { return; }
+    var box = chip.getBoundingClientRect();
+    drag = { chip: chip, id: idOf(chip), pointer: e.pointerId, x0: e.clientX, y0: e.clientY,
+             cx: box.left + box.width / 2, cy: box.top + box.height / 2, map: find(".sh-map"), moving: false };
+    chip.setPointerCapture(e.pointerId);
+  });
+  document.addEventListener("pointermove", function (e) {
+    if (!drag || e.pointerId !== drag.pointer) { return; }
+    var dx = e.clientX - drag.x0, dy = e.clientY - drag.y0;
+    if (!drag.moving && Math.sqrt(dx * dx + dy * dy) < DRAG_START) { return; }
+    drag.moving = true;
+    drag.chip.classList.add("dragging");
+    drag.chip.style.translate = dx + "px " + dy + "px";
+    var f = fraction(drag, e.clientX, e.clientY);
+    redraw(drag.id, inside(f) ? [clamp(f.x) * 100, clamp(f.y) * 100] : null);
+    e.preventDefault();
+  });
+  function finish(e, drop) {
+    var d = drag;
+    if (!d || e.pointerId !== d.pointer) { return; }
+    drag = null;
+    d.chip.classList.remove("dragging");
+    d.chip.style.translate = "";
+    if (!d.moving) { return; }
+    quietUntil = Date.now() + 400;          // the click that may follow a drag is not a tap
+    var f = fraction(d, e.clientX, e.clientY);
+    if (!drop || !inside(f)) { redraw(d.id); return; }
+    var x = clamp(f.x), y = clamp(f.y), chip = d.chip, layer = find(".sh-actors");
+    var before = { chip: chip, parent: chip.parentNode, next: chip.nextSibling, left: chip.style.left, top: chip.style.top };
+    chip.style.left = (x * 100).toFixed(2) + "%";
+    chip.style.top = (y * 100).toFixed(2) + "%";
+    if (chip.parentNode !== layer) { layer.appendChild(chip); }
+    redraw(d.id);
+    var form = find("form.sh-move");
+    setField(form, "actor", d.id); setField(form, "x", x.toFixed(4)); setField(form, "y", y.toFixed(4));
+    pendingMove = before;
+    htmx.trigger(form, "submit");
+  }
+  document.addEventListener("pointerup", function (e) { finish(e, true); });
+  document.addEventListener("pointercancel", function (e) { finish(e, false); });
+
+  document.addEventListener("htmx:wsConfigSend", function (e) {
+    if (e.target.classList && e.target.classList.contains("sh-link-form")) { target = null; setTimeout(refresh, 0); }
+    if (!pendingMove || !e.target.classList || !e.target.classList.contains("sh-move")) { return; }
+    try { moves[JSON.parse(e.detail.messageBody).op] = pendingMove; } catch (err) { /* no op id: nothing to undo */ }
+    pendingMove = null;
+  });
+  function undoRefusedMoves() {
+    var pending = (window.maillage && window.maillage.pending) || {};
+    Object.keys(moves).forEach(function (op) {
+      var item = pending[op], undo = moves[op];
+      if (item && item.state === "pending") { return; }
+      delete moves[op];
+      if (item && item.state === "refused" && undo.chip.isConnected) {
+        undo.chip.style.left = undo.left; undo.chip.style.top = undo.top;
+        undo.parent.insertBefore(undo.chip, undo.next && undo.next.parentNode === undo.parent ? undo.next : null);
+        redraw(idOf(undo.chip));
+      }
+    });
+  }
+
+  // Selecting and linking ---------------------------------------------------------------------
+  function tap(id) {
+    if (!selected || !flag("draw")) { selected = selected === id ? null : id; target = null; }
+    else if (id === selected) { selected = null; target = null; }
+    else { target = target === id ? null : id; }
+    refresh(true);
+  }
+  document.addEventListener("click", function (e) {
+    var chip = e.target.closest ? e.target.closest("button.sh-a") : null;
+    if (chip && root() && root().contains(chip)) {
+      if (Date.now() < quietUntil) { return; }
+      tap(idOf(chip));
+      return;
+    }
+    var el = e.target.closest ? e.target : null;
+    if (!el) { return; }
+    if (el.closest(".sh-close")) { selected = null; target = null; refresh(false); }
+    else if (el.closest(".sh-cancel-link")) { target = null; refresh(false); }
+    else if (el.closest(".sh-zoom")) {
+      var button = el.closest(".sh-zoom"), frame = button.parentNode;
+      button.setAttribute("aria-pressed", String(frame.classList.toggle("zoomed")));
+    } else if (el.closest(".sh-r-rate, .sh-r-edit, .sh-r-del")) { tieTool(el.closest("button"), el.closest(".sh-row")); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && selected) { selected = null; target = null; refresh(false); }
+  });
+  document.addEventListener("submit", function (e) {
+    if (!e.target.classList.contains("sh-pick")) { return; }
+    e.preventDefault();
+    var value = e.target.querySelector("select").value;
+    if (value) { selected = value; target = null; refresh(true); }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (e.target.classList && e.target.classList.contains("sh-import") && e.detail.successful) { e.target.reset(); }
+  });
+
+  function tieTool(button, row) {
+    var tie = row.getAttribute("data-tie"), label = row.getAttribute("aria-label") || "";
+    var forms = { rate: find(".sh-rate-form"), edit: find(".sh-tie-edit"), del: find(".sh-tie-delete") };
+    if (button.classList.contains("sh-r-del")) { setField(forms.del, "tie", tie); htmx.trigger(forms.del, "submit"); return; }
+    var form = button.classList.contains("sh-r-rate") ? forms.rate : forms.edit;
+    [forms.rate, forms.edit].forEach(function (f) { if (f) { f.hidden = f !== form; } });
+    setField(form, "tie", tie);
+    form.querySelector("p").textContent = label;
+    if (form === forms.edit) {
+      var line = document.getElementById("tie-" + tie);
+      var strength = form.querySelector('input[name="strength"][value="' + line.className.baseVal.match(/s(\d)/)[1] + '"]');
+      if (strength) { strength.checked = true; }
+      setField(form, "direction", line.classList.contains("d") ? "one" : "both");
+    }
+    form.querySelector("select, input:not([type=hidden])").focus();
+  }
+
+  function tieRows(panel) {
+    var list = panel.querySelector(".sh-ties-list"), template = panel.querySelector(".sh-row-template");
+    list.textContent = "";
+    var lines = linesOf(selected).map(function (line) {
+      var a = line.getAttribute("data-a"), b = line.getAttribute("data-b");
+      return { line: line, other: a === selected ? b : a, out: a === selected };
+    });
+    lines.sort(function (p, q) { return name(p.other).localeCompare(name(q.other), "fr"); });
+    lines.forEach(function (item) {
+      var line = item.line, row = template.content.firstElementChild.cloneNode(true);
+      var q = (line.getAttribute("data-q") || "- 0 - 0 0").split(" ");
+      var dir = row.querySelector(".sh-r-dir"), n = row.querySelector(".sh-r-n"), raters = parseInt(q[4], 10);
+      row.setAttribute("data-tie", line.id.slice(4));
+      row.querySelector(".sh-r-kind").textContent = line.getAttribute("data-k");
+      dir.textContent = dir.getAttribute(!line.classList.contains("d") ? "data-both" : item.out ? "data-to" : "data-from");
+      row.querySelector(".sh-r-other").textContent = name(item.other);
+      row.querySelector(".sh-r-str").textContent = line.className.baseVal.match(/s(\d)/)[1];
+      row.querySelector(".sh-r-trust").textContent = q[0] === "-" ? "–" : q[0].replace(".", ",") + "/4";
+      row.querySelector(".sh-r-value").textContent = q[2] === "-" ? "–" : q[2].replace(".", ",") + "/4";
+      n.textContent = raters === 0 ? n.getAttribute("data-none") : raters === 1 ? n.getAttribute("data-one")
+        : n.getAttribute("data-many").replace("{n}", raters);
+      row.setAttribute("aria-label", row.querySelector(".sh-r-kind").textContent + " " + dir.textContent + " " + name(item.other));
+      var mine = flag("fac") || line.getAttribute("data-by") === me;
+      row.querySelectorAll(".sh-mine-only").forEach(function (el) { el.hidden = !mine; });
+      list.appendChild(row);
+    });
+    panel.querySelector(".sh-no-ties").hidden = lines.length > 0;
+    [".sh-rate-form", ".sh-tie-edit"].forEach(function (sel) {
+      var form = panel.querySelector(sel), tie = form && form.querySelector('[name="tie"]').value;
+      if (form && tie && !document.getElementById("tie-" + tie)) { form.hidden = true; }
+    });
+  }
+
+  function fillPanel(panel, chip, opened) {
+    var id = selected, draw = flag("draw"), mine = flag("fac") || chip.getAttribute("data-by") === me;
+    var zones = panel.querySelector(".sh-zone-form select");
+    panel.querySelector(".sh-sel-name").textContent = chip.textContent;
+    panel.querySelector(".sh-sel-type").textContent = chip.getAttribute("data-c") || "";
+    var zone = chip.getAttribute("data-z"), names = find(".sh-zone-names");
+    var label = names && names.content.querySelector('[data-z="' + (zone || "none") + '"]');
+    panel.querySelector(".sh-sel-zone").textContent = label ? label.textContent : "";
+    panel.querySelectorAll('form input[name="actor"]').forEach(function (input) { input.value = id; });
+    if (zones && zone) { zones.value = zone; }
+    var claimed = owners(chip).indexOf(me) >= 0;
+    var claim = panel.querySelector(".sh-claim"), unclaim = panel.querySelector(".sh-unclaim");
+    if (claim) { claim.hidden = claimed; unclaim.hidden = !claimed; }
+    panel.querySelectorAll(".sh-panel > .sh-mine-only").forEach(function (el) { el.hidden = !mine; });
+    var edit = panel.querySelector(".sh-edit");
+    if (edit && (opened || !edit.open)) {
+      setField(edit.querySelector("form"), "name", chip.textContent);
+      setField(edit.querySelector("form"), "category", chip.getAttribute("data-c"));
+    }
+    var link = panel.querySelector(".sh-link-form");
+    if (link) {
+      var linking = draw && !!target && !!chipOf(target);
+      link.hidden = !linking;
+      panel.querySelector(".sh-link-hint").hidden = linking;
+      setField(link, "source", id); setField(link, "target", linking ? target : "");
+      link.querySelector(".sh-from").textContent = chip.textContent;
+      link.querySelector(".sh-to").textContent = linking ? name(target) : "";
+    }
+    tieRows(panel);
+  }
+
+  function fillSelects(force) {
+    var chips = findAll(".sh-a");
+    var names = chips.map(function (chip) { return [idOf(chip), chip.textContent]; });
+    var sig = names.map(function (p) { return p[0] + "\u0001" + p[1]; }).join("\u0002");
+    if (sig === signature && !force) { return; }
+    signature = sig;
+    names.sort(function (p, q) { return p[1].localeCompare(q[1], "fr"); });
+    findAll("select[data-actors]").forEach(function (select) {
+      var keep = select.value, placeholder = select.options[0];
+      var skip = select.hasAttribute("data-skip-selected") ? selected : null;
+      select.textContent = "";
+      select.appendChild(placeholder);
+      names.forEach(function (p) {
+        if (p[0] !== skip) { select.appendChild(new Option(p[1], p[0], false, p[0] === keep)); }
+      });
+    });
+  }
+
+  // Brings marks, panel and lists in line with the page after a change (ours or the server's).
+  function refresh(opened) {
+    var r = root();
+    if (!r) { selected = target = null; return; }
+    if (selected && !chipOf(selected)) { selected = target = null; }
+    if (target && !chipOf(target)) { target = null; }
+    findAll(".sh-a.sel, .sh-a.sel2").forEach(function (c) { c.classList.remove("sel", "sel2"); });
+    findAll(".sh-ties .hl").forEach(function (l) { l.classList.remove("hl"); });
+    find(".sh-map").classList.toggle("has-sel", !!selected);
+    var mine = findAll(".sh-a").filter(function (c) { return me && owners(c).indexOf(me) >= 0; })[0];
+    findAll(".sh-a.mine").forEach(function (c) { if (c !== mine) { c.classList.remove("mine"); } });
+    var mineNote = find(".sh-mine");
+    if (mineNote) { mineNote.hidden = !mine; mineNote.querySelector("strong").textContent = mine ? mine.textContent : ""; }
+    if (mine) { mine.classList.add("mine"); }
+    var panel = find(".sh-panel");
+    fillSelects(opened);
+    if (!panel) { return; }
+    if (!selected) { panel.hidden = true; return; }
+    chipOf(selected).classList.add("sel");
+    if (target) { chipOf(target).classList.add("sel2"); }
+    linesOf(selected).forEach(function (l) { l.classList.add("hl"); });
+    var wasHidden = panel.hidden;
+    panel.hidden = false;
+    fillPanel(panel, chipOf(selected), opened);
+    if (opened && wasHidden) {
+      panel.focus({ preventScroll: true });
+      // On a phone the panel is a sheet over the bottom of the screen: bring the whole map above it.
+      if (getComputedStyle(panel).position === "fixed") { find(".sh-map").scrollIntoView({ block: "start" }); }
+      else { panel.scrollIntoView({ block: "nearest" }); }
+    }
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", function () { undoRefusedMoves(); refresh(false); });
+  document.addEventListener("DOMContentLoaded", function () { refresh(false); });
+})();
