@@ -105,18 +105,23 @@ class MapTie:
         return len(set(self.trust) | set(self.value))
 
     @property
-    def trust_class(self) -> int:
-        """The rounded mean trust (0 when unrated), which colours the line."""
-        mean = self.mean("trust")
-        return 0 if mean is None else min(4, max(1, int(mean + 0.5)))
+    def css(self) -> str:
+        """Classes that draw the line: strength, rounded mean trust (q0 unrated), direction."""
+        trust = self.mean("trust")
+        level = 0 if trust is None else min(4, max(1, int(trust + 0.5)))
+        return f"s{self.strength} q{level}" + (" d" if self.directed else "")
 
     @property
     def summary(self) -> str:
-        """Mean and count of each criterion, for the page's script: "2.5 3 - 0"."""
+        """Mean and count of each criterion and the number of raters, for the page's script:
+        "2.5 3 - 0 3" (trust 2.5 from 3 ratings, no value rating, 3 people)."""
         parts = []
         for criterion in CRITERIA:
-            mean = self.mean(criterion)
-            parts += ["-" if mean is None else f"{mean:g}", str(len(getattr(self, criterion)))]
+            scores = getattr(self, criterion)
+            if scores:
+                parts += [f"{sum(s for s, _ in scores.values()) / len(scores):.3g}", str(len(scores))]
+            else:
+                parts += ["-", "0"]
         parts.append(str(self.raters()))
         return " ".join(parts)
 
@@ -168,8 +173,22 @@ class MapData:
     def owned(self) -> set[str]:
         return set(self.claims.values())
 
-    def claimers(self, actor_id: str) -> list[str]:
-        return sorted(p for p, a in self.claims.items() if a == actor_id)
+    def claims_by_actor(self) -> dict[str, list[str]]:
+        """Who said each actor is their organisation (participant ids, for the page's script)."""
+        found: dict[str, list[str]] = {}
+        for person, actor_id in sorted(self.claims.items()):
+            found.setdefault(actor_id, []).append(person)
+        return found
+
+    def type_classes(self) -> dict[str, str]:
+        """The colour class of each actor type: its place in the list, twelve colours round."""
+        return {name: f"t{index % 12}" for index, name in enumerate(self.actor_types)}
+
+    def pick_actors(self, ids) -> list[MapActor]:
+        return [self.actors[i] for i in ids if i in self.actors]
+
+    def pick_ties(self, ids) -> list[MapTie]:
+        return [self.ties[i] for i in ids if i in self.ties]
 
     def degree(self) -> dict[str, int]:
         counted: dict[str, int] = {}
@@ -184,14 +203,11 @@ class MapData:
         if one is None or other is None or not (one.placed and other.placed):
             return None
         x1, y1, x2, y2 = one.x * 100, one.y * 100, other.x * 100, other.y * 100
-        return f"{x1:.2f},{y1:.2f} {(x1 + x2) / 2:.2f},{(y1 + y2) / 2:.2f} {x2:.2f},{y2:.2f}"
+        # A tenth of a percent is under a pixel on a projector: one decimal is enough.
+        return f"{x1:.1f},{y1:.1f} {(x1 + x2) / 2:.1f},{(y1 + y2) / 2:.1f} {x2:.1f},{y2:.1f}"
 
     def zone(self, actor: MapActor) -> str | None:
         return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
-
-    def type_index(self, category: str, types: list[str] | None = None) -> int:
-        types = self.actor_types if types is None else types
-        return types.index(category) if category in types else len(types)
 
     def duplicates(self) -> list[list[MapActor]]:
         """Groups of actors whose names are the same once normalised, largest group first."""

@@ -8,6 +8,8 @@
   var me = body.getAttribute("data-me") || "";
   var selected = null, target = null, drag = null, quietUntil = 0, signature = "", pendingMove = null;
   var moves = {};               // op -> how to undo an optimistic move if the server refuses it
+  // One collator for every sort: localeCompare with a locale builds a new one per call (slow on phones).
+  var byName = new Intl.Collator(document.documentElement.lang || "fr", { sensitivity: "base", numeric: true }).compare;
 
   function root() { return document.querySelector(".sh[data-board]"); }
   function flag(name) { var r = root(); return !!r && r.getAttribute("data-" + name) === "1"; }
@@ -177,7 +179,7 @@
       var a = line.getAttribute("data-a"), b = line.getAttribute("data-b");
       return { line: line, other: a === selected ? b : a, out: a === selected };
     });
-    lines.sort(function (p, q) { return name(p.other).localeCompare(name(q.other), "fr"); });
+    lines.sort(function (p, q) { return byName(name(p.other), name(q.other)); });
     lines.forEach(function (item) {
       var line = item.line, row = template.content.firstElementChild.cloneNode(true);
       var q = (line.getAttribute("data-q") || "- 0 - 0 0").split(" ");
@@ -235,12 +237,12 @@
   }
 
   function fillSelects(force) {
-    var chips = findAll(".sh-a");
-    var names = chips.map(function (chip) { return [idOf(chip), chip.textContent]; });
-    var sig = names.map(function (p) { return p[0] + "\u0001" + p[1]; }).join("\u0002");
+    var names = findAll(".sh-a").map(function (chip) { return [idOf(chip), chip.textContent]; });
+    // Which actors exist and their names, whatever their order on the page (a move reorders them).
+    var sig = names.map(function (p) { return p[0] + "\u0001" + p[1]; }).sort().join("\u0002");
     if (sig === signature && !force) { return; }
     signature = sig;
-    names.sort(function (p, q) { return p[1].localeCompare(q[1], "fr"); });
+    names.sort(function (p, q) { return byName(p[1], q[1]); });
     findAll("select[data-actors]").forEach(function (select) {
       var keep = select.value, placeholder = select.options[0];
       var skip = select.hasAttribute("data-skip-selected") ? selected : null;
