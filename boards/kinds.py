@@ -5,6 +5,6 @@ new_data(), decide(ws, board, actor, action), apply(ws, board, event) and
 freeze(board).
 """
 
-from . import ideas, stakeholders
+from . import ideas, indicators, stakeholders
 
-KINDS = {module.KIND: module for module in (ideas, stakeholders)}
+KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators)}
