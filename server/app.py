@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from . import agendas, auth, coordinator, live, pages, review, snapshots
+from . import stakeholders_routes
 from . import library
 from .hub import Hub
 from .settings import Settings
@@ -106,6 +107,9 @@ def create_app(settings: Settings) -> Starlette:
         Route("/coordination/comparer", review.comparison_page),
         Route("/coordination/comparer/export/{name}", review.comparison_export),
         Route("/coordination/indicateurs", review.indicators_page),
+        Route("/a/{workshop_id}/cartographie/{board_id}/import", stakeholders_routes.import_actors, methods=["POST"]),
+        Route("/a/{workshop_id}/cartographie/{board_id}/acteurs.csv", stakeholders_routes.export_actors),
+        Route("/a/{workshop_id}/cartographie/{board_id}/liens.csv", stakeholders_routes.export_ties),
         Route("/coordination/bibliotheque", library.index),
         Route("/coordination/bibliotheque/export.{format}", library.export),
         Route("/coordination/bibliotheque/importer", library.import_file, methods=["POST"]),
