@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import itertools
 import json
 import os
 import platform
 import random
-import secrets
 import shutil
 import statistics
 import subprocess

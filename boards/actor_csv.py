@@ -29,11 +29,11 @@ from dataclasses import dataclass
 
 from .errors import Rejected
 from .i18n import N_
+from .stakeholders_actions import NAME_MAX
 from .stakeholders_model import FALLBACK_TYPE, normalise
 
 MAX_ROWS = 1000
 MAX_BYTES = 512 * 1024
-NAME_MAX = 80
 MAX_PROBLEMS = 20
 SEPARATORS = (";", ",", "\t")
 NAME_HEADERS = {"nom", "name", "acteur", "actor", "organisation", "organization", "structure",
