@@ -129,3 +129,32 @@ def test_one_indicator_is_added_rewritten_or_removed_all_or_nothing():
     assert [i["id"] for i in lib.remove(added, "local1")] == [i["id"] for i in library]
     with pytest.raises(LibraryInvalid):
         lib.remove(library[:1], library[0]["id"])
+
+
+def test_storage_keeps_whole_versions_and_refuses_stale_saves(tmp_path):
+    from server import library as stored
+    from server.store import Store
+
+    store = Store(str(tmp_path / "bibliotheque.db"))
+    try:
+        db = store.db
+        version, library = stored.current(db)
+        assert version == 0 and library == shipped() and stored.history(db) == []
+        changed = lib.remove(library, "inter4")
+        assert stored.save(db, 0, changed, "delete", "inter4") == 1
+        with pytest.raises(stored.Stale):
+            stored.save(db, 0, library, "import", "vieux.csv")
+        assert stored.current(db) == (1, changed)
+        assert stored.current(db, 0)[1] == shipped()
+        assert [(row["version"], row["action"], row["size"]) for row in stored.history(db)] == [
+            (1, "delete", len(library) - 1)]
+        with pytest.raises(KeyError):
+            stored.current(db, 7)
+    finally:
+        store.close()
+    # The table survives a restart: a new connection reads the same latest version.
+    again = Store(str(tmp_path / "bibliotheque.db"))
+    try:
+        assert stored.current(again.db)[0] == 1
+    finally:
+        again.close()
