@@ -18,11 +18,13 @@ from .indicator_data import DOTS_DEFAULT, DOTS_MAX, MODES, POINTS_BUDGET
 
 CANDIDATES_MAX = 400
 
-FIELD_LABELS.update({
+# Field names are shared by every kind's error messages: the generic ones keep the first label given,
+# and the indicator's data source travels as `data_source`, not `source`, which names a tie's end elsewhere.
+for _name, _label in {
     "indicator": N_("indicateur"),
     "definition": N_("définition"),
-    "measure": N_("mesure"),
-    "source": N_("source"),
+    "measure": N_("comment on le mesure"),
+    "data_source": N_("d'où viennent les données"),
     "dimension": N_("dimension"),
     "points": N_("points"),
     "mode": N_("mode de priorisation"),
@@ -30,7 +32,8 @@ FIELD_LABELS.update({
     "value": N_("réponse"),
     "add": N_("ajout"),
     "chosen": N_("retenu"),
-})
+}.items():
+    FIELD_LABELS.setdefault(_name, _label)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class Propose:
     name: str = _text("name", required=True)
     definition: str = _text("definition")
     measure: str = _text("measure")
-    source: str = _text("source")
+    data_source: str = _text("source")
     dimension: str = _text("dimension")
 
 
@@ -88,7 +91,7 @@ class Edit:
     name: str = _text("name", required=True)
     definition: str = _text("definition")
     measure: str = _text("measure")
-    source: str = _text("source")
+    data_source: str = _text("source")
     dimension: str = _text("dimension")
 
 

@@ -80,7 +80,7 @@ def _texts(data: IndicatorsData, act, own_id: str | None = None) -> dict:
     for other in data.candidates():
         if other.id != own_id and library.fold(other.name) == folded:
             raise Rejected(N_("Un indicateur porte déjà ce nom : « %(name)s »."), name=other.name)
-    return {key: getattr(act, key) for key in TEXT_FIELDS}
+    return {key: getattr(act, "data_source" if key == "source" else key) for key in TEXT_FIELDS}
 
 
 def _editable(data: IndicatorsData, board: Board, actor: Actor, indicator_id: str) -> Indicator:

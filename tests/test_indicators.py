@@ -9,6 +9,7 @@ from hypothesis import given, settings, strategies as st
 from boards import indicator_library, indicator_stats as stats, indicators, rules
 from boards.actions import parse
 from boards.errors import InvalidAction, Rejected
+from boards.i18n import FIELD_LABELS
 from boards.model import FACILITATOR, PARTICIPANT, Actor
 from boards.state import apply, replay
 
@@ -89,9 +90,11 @@ def test_the_seed_action_cannot_come_from_a_socket():
 def test_a_participant_proposes_edits_and_withdraws_their_own_indicator():
     room = Room()
     event = room.act(room.alice, {"type": "indicator.propose", "name": "Jeunes reçus à la Mission locale",
-                                  "definition": "", "dimension": "Effets pour les personnes"})[0]
+                                  "definition": "", "measure": "Relevé mensuel", "data_source": "Mission locale",
+                                  "dimension": "Effets pour les personnes"})[0]
     key = event["indicator"]
     assert key.startswith("Tw1n") and room.data.indicators[key].author == room.alice
+    assert room.data.indicators[key].source == "Mission locale" and room.data.indicators[key].measure
     refused(room, room.bob, {"type": "indicator.edit", "indicator": key, "name": "Pris"}, "vos propres")
     room.act(room.alice, {"type": "indicator.edit", "indicator": key, "name": "Jeunes accueillis"})
     assert room.data.indicators[key].name == "Jeunes accueillis"
@@ -108,6 +111,9 @@ def test_bad_proposals_are_refused_and_change_nothing():
     refused(room, room.alice, {"type": "indicator.propose", "name": "Nouveau", "dimension": "Inventée"}, "dimension")
     refused(room, room.alice, {"type": "indicator.propose", "name": "acteurs  ISOLÉS"}, "déjà ce nom")
     refused(room, room.alice, {"type": "indicator.propose", "name": "Nouveau", "couleur": "rouge"}, "inattendu")
+    with pytest.raises(InvalidAction) as caught:
+        room.act(room.alice, {"type": "indicator.propose", "name": "Nouveau", "data_source": "x" * 301})
+    assert FIELD_LABELS[caught.value.params["field"]] == "d'où viennent les données"
     room.phase("prioritise")
     refused(room, room.alice, {"type": "indicator.propose", "name": "Trop tard"}, "closes")
     # The facilitator may still add one, e.g. to merge two proposals.

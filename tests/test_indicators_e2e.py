@@ -405,6 +405,7 @@ def test_a_phone_in_chromium_allocates_points_rates_and_keeps_its_panel(server):
         assert browser.value("document.getElementById('outbox').textContent").count("Refusé") == 0
     finally:
         browser.close()
+        loop.run_until_complete(host.close())
         loop.close()
     console = host.http.get(f"/a/{workshop['id']}/animation").text
     assert histogram(console, board, "inter4")[0] == [0, 0, 0, 0, 0, 1]
