@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -76,6 +77,7 @@ async def live(websocket: WebSocket) -> None:
     workshops.presence(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
+    told = float("-inf")
     try:
         while not sender.done():
             message = await websocket.receive()
@@ -84,12 +86,23 @@ async def live(websocket: WebSocket) -> None:
             text = message.get("text")
             if text is None:
                 client.push(render.notice(locale, InvalidAction(N_("Message illisible."))))
+            elif bucket.take():
+                _handle(workshops, ws, client, role, text)
+            else:
+                # A flood is refused cheaply: its ops are listed as refused, the reason rendered once a second.
+                now = time.monotonic()
+                notice = ""
+                if now - told >= 1.0:
+                    told = now
+                    notice = render.notice(locale, Rejected(N_("Trop de messages : ralentissez un peu.")))
+                client.push(notice, refused=_op_of(text))
+                # Then stop reading this connection until a token is due: what it keeps sending waits
+                # in its own TCP buffers (uvicorn reads only when we do), not in our event loop.
+                await asyncio.sleep(1 / settings.actions_per_second)
                 continue
-            if not bucket.take():
-                client.push(render.notice(locale, Rejected(N_("Trop de messages : ralentissez un peu."))),
-                            refused=_op_of(text))
-                continue
-            _handle(workshops, ws, client, role, text)
+            # Frames that arrived together are queued together and receive() would hand them over
+            # without yielding: let the other connections run between two messages of this one.
+            await asyncio.sleep(0)
     except WebSocketDisconnect:
         pass
     finally:
