@@ -40,6 +40,8 @@ class Client:
         # Set to a close code to send what is queued, then close (e.g. a removed participant).
         self.closing: int | None = None
         self.wake = asyncio.Event()
+        # The sender task while it waits on the socket to take a frame.
+        self.sending: asyncio.Task | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -47,7 +49,11 @@ class Client:
 
     def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
              refused: str | None = None) -> None:
-        if len(self.parts) >= self.limit:
+        if len(self.parts) + len(self.acks) + len(self.refused) >= self.limit:
+            if self.sending is not None and not self.overflow:
+                # Its socket is not draining (a reader that stopped reading): the send would wait
+                # forever, and so would the close after it. Give up on it now.
+                self.sending.cancel()
             self.overflow = True
         else:
             if html:
@@ -87,7 +93,11 @@ class Client:
                 log.info("client fell behind, closing it so it resyncs")
                 await self.socket.close(1013)
                 return
-            await self.socket.send_text(self.take())
+            self.sending = asyncio.current_task()
+            try:
+                await self.socket.send_text(self.take())
+            finally:
+                self.sending = None
             if self.closing is not None:
                 await self.socket.close(self.closing)
                 return

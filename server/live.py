@@ -74,6 +74,13 @@ async def live(websocket: WebSocket) -> None:
     room = app.state.hub.room(ws.id)
     room.add(client)
     sender = asyncio.create_task(client.run())
+    here = asyncio.current_task()
+
+    def sender_stopped(_) -> None:
+        # The sender gave up on this client (it fell behind, or was told to close): end the
+        # connection now, even if this loop is waiting for a message that may never come.
+        here.cancel()
+    sender.add_done_callback(sender_stopped)
     workshops.presence(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
@@ -105,7 +112,12 @@ async def live(websocket: WebSocket) -> None:
             await asyncio.sleep(0)
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        if not sender.done():
+            raise
+        here.uncancel()
     finally:
+        sender.remove_done_callback(sender_stopped)
         room.discard(client)
         sender.cancel()
         workshops.presence(ws)
