@@ -28,6 +28,25 @@ def lan_address() -> str:
         probe.close()
 
 
+# Kernel send buffer of each connection. Left to itself Linux grows it to several MiB, so a phone
+# that stopped reading would swallow that much before the server saw it fall behind and dropped it.
+SEND_BUFFER = 64 * 1024
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The listening socket; connections accepted on it inherit its send buffer size."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    if family == socket.AF_INET6:
+        # "::" then serves IPv4 phones too, as uvicorn's own socket would.
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Maillage: live collective-impact workshops.")
     parser.add_argument("--host", default=os.environ.get("MAILLAGE_HOST", "0.0.0.0"))
@@ -82,9 +101,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  Animation (lien secret) : {url}/a/{demo['id']}/animer/{demo['facilitator_key']}")
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
-                ws_ping_timeout=20, timeout_graceful_shutdown=3)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                            ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
+                            ws_ping_timeout=20, timeout_graceful_shutdown=3)
+    uvicorn.Server(config).run(sockets=[listening_socket(args.host, args.port)])
 
 
 if __name__ == "__main__":
