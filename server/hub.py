@@ -42,6 +42,8 @@ class Client:
         self.wake = asyncio.Event()
         # The sender task while it waits on the socket to take a frame.
         self.sending: asyncio.Task | None = None
+        # Whether this connection had its hello answered (live.py serves one full resync per connection).
+        self.greeted = False
 
     @property
     def key(self) -> tuple[str, str]:
