@@ -6,7 +6,7 @@
   var DRAG_START = 6;           // pixels a press must travel to become a drag rather than a tap
   var body = document.body;
   var me = body.getAttribute("data-me") || "";
-  var selected = null, target = null, drag = null, quietUntil = 0, signature = "", pendingMove = null;
+  var selected = null, target = null, drag = null, swallowUntil = 0, signature = "", pendingMove = null;
   var moves = {};               // op -> how to undo an optimistic move if the server refuses it
   // One collator for every sort: localeCompare with a locale builds a new one per call (slow on phones).
   var byName = new Intl.Collator(document.documentElement.lang || "fr", { sensitivity: "base", numeric: true }).compare;
@@ -56,16 +56,20 @@
   function inside(f) { return f.x > -0.03 && f.x < 1.03 && f.y > -0.03 && f.y < 1.03; }
   function clamp(v) { return Math.min(1, Math.max(0, v)); }
 
+  // A press on an actor is a tap (select, link) unless it travels: then it is a drag, when the
+  // phase allows moving. Taps are read here rather than from "click", which a touch screen does
+  // not always fire right after a drag; the click that may still follow is then ignored.
   document.addEventListener("pointerdown", function (e) {
+    swallowUntil = 0;
     var chip = e.target.closest ? e.target.closest("button.sh-a") : null;
-    if (!chip || e.button !== 0 || !flag("draw") || !root().contains(chip)) { return; }
+    if (!chip || e.button !== 0 || !root().contains(chip)) { return; }
     var box = chip.getBoundingClientRect();
-    drag = { chip: chip, id: idOf(chip), pointer: e.pointerId, x0: e.clientX, y0: e.clientY,
+    drag = { chip: chip, id: idOf(chip), pointer: e.pointerId, x0: e.clientX, y0: e.clientY, movable: flag("draw"),
              cx: box.left + box.width / 2, cy: box.top + box.height / 2, map: find(".sh-map"), moving: false };
-    chip.setPointerCapture(e.pointerId);
+    if (drag.movable) { chip.setPointerCapture(e.pointerId); }
   });
   document.addEventListener("pointermove", function (e) {
-    if (!drag || e.pointerId !== drag.pointer) { return; }
+    if (!drag || e.pointerId !== drag.pointer || !drag.movable) { return; }
     var dx = e.clientX - drag.x0, dy = e.clientY - drag.y0;
     if (!drag.moving && Math.sqrt(dx * dx + dy * dy) < DRAG_START) { return; }
     drag.moving = true;
@@ -81,8 +85,11 @@
     drag = null;
     d.chip.classList.remove("dragging");
     d.chip.style.translate = "";
-    if (!d.moving) { return; }
-    quietUntil = Date.now() + 400;          // the click that may follow a drag is not a tap
+    swallowUntil = Date.now() + 700;
+    if (!d.moving) {
+      if (drop) { tap(d.id); }
+      return;
+    }
     var f = fraction(d, e.clientX, e.clientY);
     if (!drop || !inside(f)) { redraw(d.id); return; }
     var x = clamp(f.x), y = clamp(f.y), chip = d.chip, layer = find(".sh-actors");
@@ -129,22 +136,37 @@
   document.addEventListener("click", function (e) {
     var chip = e.target.closest ? e.target.closest("button.sh-a") : null;
     if (chip && root() && root().contains(chip)) {
-      if (Date.now() < quietUntil) { return; }
+      // A keyboard (Enter, Space) clicks without pressing; a press was handled on its way up.
+      if (Date.now() < swallowUntil) { swallowUntil = 0; return; }
       tap(idOf(chip));
       return;
     }
     var el = e.target.closest ? e.target : null;
     if (!el) { return; }
-    if (el.closest(".sh-close")) { selected = null; target = null; refresh(false); }
+    if (el.closest(".sh-close")) { close(); }
     else if (el.closest(".sh-cancel-link")) { target = null; refresh(false); }
     else if (el.closest(".sh-zoom")) {
       var button = el.closest(".sh-zoom"), frame = button.parentNode;
       button.setAttribute("aria-pressed", String(frame.classList.toggle("zoomed")));
     } else if (el.closest(".sh-r-rate, .sh-r-edit, .sh-r-del")) { tieTool(el.closest("button"), el.closest(".sh-row")); }
   });
+  function close() {
+    var chip = chipOf(selected);
+    selected = null; target = null;
+    refresh(false);
+    if (chip) { chip.focus(); }            // back where the keyboard was before the panel opened
+  }
   document.addEventListener("keydown", function (e) {
-    if (e.key === "Escape" && selected) { selected = null; target = null; refresh(false); }
+    if (e.key === "Escape" && selected) { close(); }
   });
+  // The arrow between the two names says which way a one-way tie will run.
+  document.addEventListener("change", function (e) {
+    var form = e.target.closest ? e.target.closest(".sh-link-form") : null;
+    if (form && e.target.name === "direction") { wayOf(form); }
+  });
+  function wayOf(form) {
+    form.querySelector(".sh-way").textContent = form.querySelector('[name="direction"]').value === "one" ? "→" : "↔";
+  }
   document.addEventListener("submit", function (e) {
     if (!e.target.classList.contains("sh-pick")) { return; }
     e.preventDefault();
@@ -232,6 +254,7 @@
       setField(link, "source", id); setField(link, "target", linking ? target : "");
       link.querySelector(".sh-from").textContent = chip.textContent;
       link.querySelector(".sh-to").textContent = linking ? name(target) : "";
+      wayOf(link);
     }
     tieRows(panel);
   }

@@ -2,9 +2,19 @@
 
 import asyncio
 import codecs
+import itertools
+import json
 import re
+import shutil
+import subprocess
+import tempfile
+import time
 
-from players import Person
+import httpx
+import pytest
+from websockets.sync.client import connect as connect_sync
+
+from players import Person, free_port
 
 
 def run(coro):
@@ -184,3 +194,138 @@ def test_bad_input_is_refused_to_its_sender_and_deleting_an_actor_removes_its_ti
             assert re.search(r">0 liens?<", frame) and "1 acteur sans lien" in frame
 
     run(scenario())
+
+
+class Phone:
+    """A headless Chromium the size of a phone, with touch, driven through the DevTools protocol."""
+
+    def __init__(self):
+        self.profile = tempfile.mkdtemp()
+        port = free_port()
+        self.process = subprocess.Popen(
+            [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+             f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        page = next(t for t in targets if t["type"] == "page")
+        self.socket = connect_sync(page["webSocketDebuggerUrl"], max_size=None, legacy=True)
+        self.ids = itertools.count(1)
+        self.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
+        self.call("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=5)
+
+    def call(self, method, **params):
+        number = next(self.ids)
+        self.socket.send(json.dumps({"id": number, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv(timeout=20))
+            if message.get("id") == number:
+                assert "error" not in message, message
+                return message["result"]
+
+    def value(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in result, result
+        return result["result"].get("value")
+
+    def wait(self, expression, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.value(f"Boolean({expression})"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"never true in the page: {expression}; outbox: "
+                             f"{self.value('document.getElementById(`outbox`).textContent')}")
+
+    def centre(self, selector):
+        self.value(f"document.querySelector('{selector}').scrollIntoView({{block: 'center'}})")
+        return self.value(f"(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect();"
+                          " return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+
+    def touch(self, kind, x=None, y=None):
+        points = [] if x is None else [{"x": x, "y": y}]
+        self.call("Input.dispatchTouchEvent", type=kind, touchPoints=points)
+
+    def tap(self, x, y):
+        self.touch("touchStart", x, y)
+        self.touch("touchEnd")
+
+    def drag(self, start, end, steps=10):
+        self.touch("touchStart", *start)
+        for step in range(1, steps + 1):
+            self.touch("touchMove", start[0] + (end[0] - start[0]) * step / steps,
+                       start[1] + (end[1] - start[1]) * step / steps)
+        self.touch("touchEnd")
+
+    def close(self):
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package")
+def test_a_phone_drags_an_actor_onto_the_map_and_links_two_actors_by_tapping(server):
+    loop = asyncio.new_event_loop()
+    host, alice, bob, screen, workshop, board = loop.run_until_complete(map_room(server))
+
+    async def prepare():
+        placed = await add_actor(host, board, "Mission locale")
+        await host.ack(await host.act({"type": "actor.move", "board": board, "actor": placed, "x": 0.2, "y": 0.2}))
+        return placed, await add_actor(host, board, "Régie de quartier")
+
+    placed, waiting = loop.run_until_complete(prepare())
+    phone = Phone()
+    try:
+        for name, value in alice.http.cookies.items():
+            phone.call("Network.setCookie", name=name, value=value, url=server.url)
+        phone.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
+        phone.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        phone.wait(f"document.querySelector('#sh-tray-{board} #actor-{waiting}')")
+
+        # Drag the waiting actor from the tray to three quarters across and down the map: with the
+        # map at the top of the screen, the tray just under it is in view too.
+        phone.value(f"document.getElementById('sh-map-{board}').scrollIntoView({{block: 'start'}})")
+        start = phone.value(f"(() => {{ const r = document.getElementById('actor-{waiting}').getBoundingClientRect();"
+                            " return [r.left + r.width / 2, r.top + r.height / 2]; })()")
+        box = phone.value(f"(() => {{ const r = document.getElementById('sh-map-{board}').getBoundingClientRect();"
+                          " return [r.left, r.top, r.width, r.height]; })()")
+        assert start[1] < 844, "the tray should be on screen under the map"
+        end = [box[0] + box[2] * 0.75, box[1] + box[3] * 0.7]
+        phone.drag(start, end)
+        frame = loop.run_until_complete(bob.wait_for(f'<div hx-swap-oob="beforeend:#sh-actors-{board}"><button '
+                                                     f'type="button" id="actor-{waiting}"'))
+        left, top = map(float, re.search(rf'id="actor-{waiting}"[^>]*style="left:([\d.]+)%;top:([\d.]+)%',
+                                         frame).groups())
+        assert abs(left - 75) < 4 and abs(top - 70) < 4, (left, top)
+
+        # Tap one actor, then the other: the link form opens; choose a type and send.
+        phone.tap(*phone.centre(f"#actor-{placed}"))
+        phone.wait(f"!document.getElementById('sh-panel-{board}').hidden")
+        phone.value(f"document.getElementById('sh-map-{board}').scrollIntoView({{block: 'start'}})")
+        phone.tap(*phone.value(f"(() => {{ const r = document.getElementById('actor-{waiting}').getBoundingClientRect();"
+                               " return [r.left + r.width / 2, r.top + r.height / 2]; })()"))
+        form = f"document.querySelector('#sh-panel-{board} .sh-link-form')"
+        phone.wait(f"!{form}.hidden")
+        phone.value(f"{form}.querySelector('[name=category]').value = 'financement';"
+                    f"{form}.querySelector('[name=direction]').value = 'one';"
+                    f"{form}.querySelector('button:not([type=button])').click()")
+        frame = loop.run_until_complete(bob.wait_for("<polyline"))
+        line = re.search(r"<polyline[^>]*>", frame).group(0)
+        assert f'data-a="{placed}"' in line and f'data-b="{waiting}"' in line and 'data-k="financement"' in line
+        assert " d" in re.search(r'class="([^"]*)"', line).group(1)
+        phone.wait(f"document.querySelectorAll('#sh-ties-{board} polyline').length === 1")
+        assert "Refusé" not in phone.value("document.getElementById('outbox').textContent")
+    finally:
+        phone.close()
+        for person in (host, alice, bob, screen):
+            loop.run_until_complete(person.close())
+        loop.close()
