@@ -42,6 +42,8 @@ PHASE_HINTS = {
 ALLOCATING = ("prioritise", "reveal")
 PROPOSALS_PER_PERSON = 20
 # Events that change what a participant sees in their own panel (their budget, their answers).
+# Each phone shows its own dots, points and answers: whole-stage renders are made per reader.
+READER_SPECIFIC = True
 PERSONAL_EVENTS = {"indicators.seeded", "indicator.proposed", "indicator.edited", "indicator.withdrawn",
                    "indicator.hidden", "indicators.mode_set", "indicators.allocated", "indicators.published",
                    "indicator.rated"}

@@ -25,6 +25,9 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# Largest request body: a CSV of a thousand actors or an indicator library is well under this.
+MAX_BODY = 2 * 1024 * 1024
+TOO_LARGE = PlainTextResponse("Fichier trop volumineux (2 Mo au plus).", 413)
 
 
 class Guard:
@@ -42,6 +45,10 @@ class Guard:
             if not auth.origin_allowed(origin, headers.get("host"), self.allowed):
                 response = PlainTextResponse("Requête refusée : elle ne vient pas de ce site.", 403)
                 return await response(scope, receive, send)
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                return await TOO_LARGE(scope, receive, send)
+            receive = _bounded(receive)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -53,6 +60,24 @@ class Guard:
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _bounded(receive):
+    """Stops reading a request body (chunked ones included) past MAX_BODY."""
+    seen = 0
+
+    async def bounded():
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > MAX_BODY:
+            raise BodyTooLarge()
+        return message
+    return bounded
 
 
 def _origin_of(referer: str | None) -> str | None:
@@ -128,7 +153,11 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(SessionMiddleware, secret_key=secret, session_cookie="maillage",
                    max_age=30 * 86400, same_site="lax", https_only=settings.https),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    async def too_large(request, exc):
+        return TOO_LARGE
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={BodyTooLarge: too_large})
     app.state.settings = settings
     app.state.store = store
     app.state.hub = hub

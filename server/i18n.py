@@ -19,11 +19,18 @@ DEFAULT = "fr"
 CATALOGUES = Path(__file__).parent / "locale"
 
 
+class French(gettext.NullTranslations):
+    """The source language needs no catalogue, only its plural rule: 0 and 1 are singular."""
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n <= 1 else plural
+
+
 @lru_cache(maxsize=None)
 def translations(locale: str) -> gettext.NullTranslations:
     po = CATALOGUES / locale / "LC_MESSAGES" / "messages.po"
     if locale == DEFAULT or not po.exists():
-        return gettext.NullTranslations()
+        return French()
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
     buffer = io.BytesIO()

@@ -77,7 +77,8 @@ def frame(ws: Workshop, view: str, locale: str, me: str | None = None) -> str:
 def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
     """Out-of-band fragments that bring a view from before `events` to the current state."""
     if any(e["type"] in FRAME_EVENTS for e in events):
-        return frame(ws, view, locale)
+        # Pages rendered per reader get their frame from `personal` only, not twice.
+        return "" if stage_per_reader(ws, view) else frame(ws, view, locale)
     parts = []
     if any(e["type"].startswith("timer.") for e in events):
         parts.append(env(locale).get_template("workshop/_timer.html").render(ws=ws, view=view, oob=True))
@@ -104,13 +105,18 @@ def needs_personal(ws: Workshop, events: list[dict]) -> bool:
     return any(e["type"] in FRAME_EVENTS or is_personal(ws, e) for e in events)
 
 
+def stage_per_reader(ws: Workshop, view: str) -> bool:
+    """Whether the board on screen shows each participant something of their own (cards, dots)."""
+    board = ws.board(ws.current_board or "")
+    return view == "participant" and bool(board and getattr(KINDS[board.kind], "READER_SPECIFIC", False))
+
+
 def reader_specific(ws: Workshop, view: str, me: str | None) -> bool:
     """Whether this reader's page differs from others of the same view (own cards, captain tools)."""
     if view != "participant" or me is None:
         return False
-    board = ws.board(ws.current_board or "")
     person = ws.participants.get(me)
-    return bool(board and getattr(KINDS[board.kind], "READER_SPECIFIC", False)) or bool(person and person.captain)
+    return stage_per_reader(ws, view) or bool(person and person.captain)
 
 
 def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str | None) -> str:

@@ -152,7 +152,7 @@ def test_budgets_and_bad_input_are_refused_to_the_sender_only(server):
         await alice.act(dot, op="dot-once-1")
         await alice.ack("dot-once-1")
         await alice.ack(await alice.act({**dot, "indicator": "coord1"}))
-        await alice.wait_for("Il vous reste 0 gommettes sur 2.")
+        await alice.wait_for("Il vous reste 0 gommette sur 2.")
         await bob.quiet(0.4)
         attempts = [
             ({**dot, "indicator": "effet1"}, "toutes vos gommettes"),

@@ -220,3 +220,23 @@ def test_live_count_of_people_connected(server):
         assert re.search(r'<li class="off">\s*<span class="dot"[^>]*></span>\s*<span class="who">Bob', frame)
 
     run(scenario())
+
+
+def test_oversized_uploads_are_refused_before_being_read(server):
+    host = Person(server)
+    workshop = host.create_workshop()
+    big = b"x" * (3 * 1024 * 1024)
+    declared = host.http.post("/ateliers", content=big, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert declared.status_code == 413
+
+    def chunks():
+        # A file part, streamed without a length: only counting what arrives can stop it.
+        yield b'--B\r\nContent-Disposition: form-data; name="fichier"; filename="a.csv"\r\n\r\n'
+        for _ in range(48):
+            yield b"y" * 65536
+        yield b"\r\n--B--\r\n"
+
+    streamed = host.http.post("/ateliers", content=chunks(),
+                              headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert streamed.status_code == 413
+    assert "Atelier test" in host.http.get(f"/a/{workshop['id']}/animation").text
