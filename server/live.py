@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -84,6 +85,8 @@ async def live(websocket: WebSocket) -> None:
     workshops.presence(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
+    # Refusals for rate a connection may collect: a burst's worth, then one a second.
+    patience = auth.TokenBucket(1.0, settings.actions_per_second * 4)
     told = float("-inf")
     try:
         while not sender.done():
@@ -95,6 +98,15 @@ async def live(websocket: WebSocket) -> None:
                 client.push(render.notice(locale, InvalidAction(N_("Message illisible."))))
             elif bucket.take():
                 _handle(workshops, ws, client, role, text)
+            elif not patience.take():
+                # Still flooding after many refusals: a runaway page or a script. Drop the connection
+                # and what it has queued in its TCP buffers (1008: htmx does not reconnect after it).
+                log.warning("websocket closed: sustained flood")
+                sender.remove_done_callback(sender_stopped)
+                sender.cancel()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(websocket.close(1008), 1.0)
+                break
             else:
                 # A flood is refused cheaply: its ops are listed as refused, the reason rendered once a second.
                 now = time.monotonic()
