@@ -1,0 +1,160 @@
+"""Flooding and slow readers, against a real server process.
+
+A phone sending as fast as it can (from another process, so its CPU is not the test's) is
+throttled: the server acknowledges no more than its rate allows and reads no more of it than
+twice that, the rest waits in the flooder's own TCP buffers; repeated hellos get one full frame
+per connection. Meanwhile the other phones get every acknowledgement and every change.
+A phone that stops reading is dropped once it falls behind, and the others carry on.
+
+No timing threshold here (the machine is shared): the latencies of the other phones, quiet and
+under flood, are printed for the record; what is asserted are counts the server cannot fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import websockets
+
+from players import Person, Server
+
+HERE = Path(__file__).resolve().parent
+RATE, BURST = 20, 80          # server.settings: actions_per_second and its 4 s burst
+ONLINE = re.compile(r"(\d+) personnes? connectées?")
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def timed_notes(person: Person, count: int, tag: str) -> list[float]:
+    """Acknowledgement times of `count` notes sent one after the other, at a phone's pace."""
+    times = []
+    for number in range(count):
+        start = time.monotonic()
+        op = await person.act({"type": "note.add", "board": "b2", "text": f"{tag} {number}"})
+        await person.ack(op, timeout=30)
+        times.append(time.monotonic() - start)
+        await asyncio.sleep(0.1)
+    return times
+
+
+async def room_of(server: Server, count: int):
+    host = Person(server)
+    workshop = host.create_workshop("Atelier bousculé", "QPV")
+    people = []
+    for number in range(count):
+        person = Person(server)
+        assert person.join(workshop["code"], f"Personne {number}").status_code == 303
+        await person.connect()
+        await person.wait_for('id="sync"')
+        people.append(person)
+    return host, workshop, people
+
+
+def test_a_flooding_phone_is_throttled_and_the_others_keep_their_pace(server):
+    async def scenario():
+        host, workshop, people = await room_of(server, 4)
+        quiet = [t for times in await asyncio.gather(*(timed_notes(p, 10, f"calme{k}")
+                                                       for k, p in enumerate(people))) for t in times]
+        flooder = Person(server)
+        flooder.join(workshop["code"], "Flot")
+        url = f"ws://127.0.0.1:{server.port}/a/{workshop['id']}/ws?view=participant"
+        process = subprocess.Popen([sys.executable, str(HERE / "flooder.py"), url, server.url,
+                                    flooder.cookie_header(), "5", "hello"], stdout=subprocess.PIPE)
+        await asyncio.sleep(0.5)
+        during = [t for times in await asyncio.gather(*(timed_notes(p, 10, f"pendant{k}")
+                                                        for k, p in enumerate(people))) for t in times]
+        out, _ = await asyncio.to_thread(process.communicate)
+        flood = json.loads(out)
+        return quiet, during, flood, workshop, host
+
+    quiet, during, flood, workshop, host = run(scenario())
+    page = host.http.get(f"/a/{workshop['id']}/animation").text
+    flooded = len(re.findall(r'<p class="text">flot \d+</p>', page))
+    connections = flood["closes"] + 1
+    # Accepted at most at the permitted rate (a burst per connection: it is closed, 1008, when it
+    # keeps flooding, and reconnects); read at most twice that, one refusal per token's wait.
+    assert flood["acked"] <= flooded <= BURST * connections + RATE * flood["connected"], flood
+    assert 0 < flood["refused"] <= BURST * connections + RATE * flood["connected"], flood
+    assert flood["sent"] > 10 * (flooded + flood["refused"]), flood
+    # Asking for everything again and again: one full frame per connection.
+    assert flood["full_frames"] <= connections, flood
+    # The others lost nothing: their 80 notes are all on the board, beside the flooder's accepted ones.
+    assert page.count('<article id="note-') == 80 + flooded
+    ratio = statistics.median(during) / statistics.median(quiet)
+    print(f"flood: {flood['sent']} sent, {flooded} accepted, {flood['refused']} refused in "
+          f"{flood['connected']:.1f} s over {connections} connections; others' median ack {statistics.median(quiet) * 1000:.1f} ms quiet, "
+          f"{statistics.median(during) * 1000:.1f} ms under flood (x{ratio:.2f}), "
+          f"worst {max(during) * 1000:.0f} ms")
+
+
+def slow_socket(port: int) -> socket.socket:
+    """A connection that reads as little as the kernel allows."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def test_a_phone_that_stops_reading_is_dropped_and_nobody_waits_for_it(server):
+    long_text = "Les permanences communes au centre social ne sont pas connues des habitants. " * 5
+
+    async def scenario():
+        host, workshop, writers = await room_of(server, 12)
+        await host.connect(view="facilitator")
+        await host.wait_for('id="sync"')
+        for person in writers:
+            for number in range(3):
+                await person.ack(await person.act({"type": "note.add", "board": "b2", "text": f"{number} {long_text}"}))
+        quiet = await timed_notes(writers[0], 10, "calme")
+
+        slow = Person(server)
+        slow.join(workshop["code"], "Lent")
+        slow.socket = await websockets.connect(
+            f"ws://127.0.0.1:{server.port}/a/{workshop['id']}/ws?view=participant", sock=slow_socket(server.port),
+            origin=server.url, additional_headers={"Cookie": slow.cookie_header()}, compression=None, max_queue=1)
+        await slow.send({"type": "hello", "last_seq": 0})
+        await host.wait_for(lambda f: (m := ONLINE.search(f)) and int(m.group(1)) == 14, timeout=10)
+
+        async def write(person: Person, number: int) -> None:
+            ops = [await person.act({"type": "note.add", "board": "b2", "text": f"{number}-{k} {long_text}"})
+                   for k in range(60)]
+            for op in ops:
+                await person.ack(op, timeout=30)
+
+        async def measure() -> list[float]:
+            await asyncio.sleep(0.2)
+            return await timed_notes(writers[0], 10, "pendant")
+
+        dropped = asyncio.create_task(host.wait_for(
+            lambda f: (m := ONLINE.search(f)) and int(m.group(1)) == 13, timeout=60))
+        *_, during = await asyncio.gather(*(write(p, k) for k, p in enumerate(writers[1:], 1)), measure())
+        await dropped
+        # Every other phone got every change: each one reaches the last sequence number.
+        final = host.seq
+        for person in writers:
+            await person.wait_for(lambda f: person.seq >= final, timeout=10) if person.seq < final else None
+            assert person.seq >= final
+        # The slow phone finds its connection closed once it reads what was already on the wire.
+        closed = False
+        try:
+            while True:
+                await asyncio.wait_for(slow.socket.recv(), 10)
+        except websockets.ConnectionClosed:
+            closed = True
+        assert closed
+        return quiet, during
+
+    quiet, during = run(scenario())
+    print(f"slow reader dropped; a writer's median ack {statistics.median(quiet) * 1000:.1f} ms in a quiet room, "
+          f"{statistics.median(during) * 1000:.1f} ms while 11 others posted 660 long notes and the slow "
+          f"phone fell behind")
