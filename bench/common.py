@@ -1,0 +1,205 @@
+"""What the live benches share: processes pinned to a core, their CPU time and memory, medians,
+percentiles, the printed table and the JSON written to bench/results/.
+
+The conventions are those of bench_analysis.py and bench_exports.py: figures are medians of
+interleaved repetitions (ours, anchor, ours, anchor, ...), a fixed-width table with a verdict
+column, and one JSON file per bench holding the Python version, the repetitions and the rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SERVER_CORE = 0
+LOADGEN_CORE = 1
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def pin_here(core: int = LOADGEN_CORE) -> bool:
+    """Pins this process (the load generator) to one core, as `taskset -c 1` would."""
+    if core not in os.sched_getaffinity(0) and len(os.sched_getaffinity(0)) < 2:
+        return False
+    try:
+        os.sched_setaffinity(0, {core})
+        return True
+    except OSError:
+        return False
+
+
+def pinned(command: list[str], core: int = SERVER_CORE) -> list[str]:
+    """The command run under `taskset -c core` when taskset exists and the core does."""
+    if shutil.which("taskset") and core < (os.cpu_count() or 1):
+        return ["taskset", "-c", str(core), *command]
+    return command
+
+
+class Process:
+    """A server started for a bench: its pid, CPU seconds and resident memory, read from /proc."""
+
+    def __init__(self, command: list[str], port: int, name: str, cwd: Path = ROOT,
+                 probe: str = "/", core: int = SERVER_CORE):
+        self.command, self.port, self.name, self.cwd, self.probe = command, port, name, cwd, probe
+        self.core = core
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> "Process":
+        self.process = subprocess.Popen(
+            pinned(self.command, self.core), cwd=self.cwd, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} died: " + self.process.stderr.read().decode()[-2000:])
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu(self) -> float:
+        """User + system CPU seconds of the server process so far (worker processes excluded)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def rss(self) -> int:
+        """Resident memory in bytes."""
+        return int(Path(f"/proc/{self.pid}/statm").read_text().split()[1]) * PAGE
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process and self.process.stderr:
+            self.process.stderr.close()
+
+    def kill(self) -> None:
+        """Ends a server whose state is no longer needed, without its graceful shutdown (which,
+        for ours, would refresh the presence of every remaining client once per closed socket)."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> "Process":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def ours(db: Path, port: int | None = None) -> Process:
+    """Maillage itself, as a facilitator starts it, on the server core."""
+    port = port or free_port()
+    return Process([sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
+                    "--no-demo", "--log-level", "warning"], port, "maillage")
+
+
+def anchor(port: int | None = None) -> Process:
+    """The bare websockets server (bench/anchor_server.py) on the same core."""
+    port = port or free_port()
+    return Process([sys.executable, str(ROOT / "bench" / "anchor_server.py"), "--port", str(port)],
+                   port, "anchor")
+
+
+def scratch(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"maillage-{prefix}-"))
+
+
+# Figures ------------------------------------------------------------------------------------
+
+def median(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def percentile(values, fraction: float) -> float | None:
+    """Nearest-rank percentile: the value below which `fraction` of the samples lie."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[rank]
+
+
+def ratio(ours_value: float | None, anchor_value: float | None) -> float | None:
+    if ours_value is None or not anchor_value:
+        return None
+    return ours_value / anchor_value
+
+
+def rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def verdict(met: bool | None) -> str:
+    return "—" if met is None else "met" if met else "MISSED"
+
+
+def machine() -> dict:
+    """When and under what load the figures were taken: call it before the bench starts, since
+    the load average it records would otherwise include the bench itself."""
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "taken_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def fmt(value, unit: str = "", digits: int = 1, width: int = 0) -> str:
+    text = "—" if value is None else f"{value:.{digits}f}{unit}"
+    return text.rjust(width) if width else text
+
+
+def print_table(title: str, columns: list[tuple[str, int]], rows: list[list[str]], notes: list[str] = ()) -> None:
+    """A fixed-width table: the first column left-aligned, the others right-aligned but the verdict."""
+    print(title)
+    header = []
+    for index, (name, width) in enumerate(columns):
+        header.append(name.ljust(width) if index == 0 or name == "verdict" else name.rjust(width))
+    print(" ".join(header).rstrip())
+    for row in rows:
+        cells = []
+        for index, ((name, width), cell) in enumerate(zip(columns, row)):
+            cells.append(cell.ljust(width) if index == 0 or name == "verdict" else cell.rjust(width))
+        print(" ".join(cells).rstrip())
+    for note in notes:
+        print(note)
+
+
+def write_json(name: str, payload: dict, out_dir: Path = RESULTS) -> Path:
+    out = out_dir / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"bench": name, **payload}, indent=2, ensure_ascii=False),
+                   encoding="utf-8")
+    try:
+        shown = out.relative_to(ROOT)
+    except ValueError:
+        shown = out
+    print(f"written {shown}")
+    return out

@@ -1,0 +1,125 @@
+"""Figure 1, fan-out: server CPU time per delivered frame with N clients on one board, beside a
+bare `websockets` server broadcasting frames of the same size (the anchor).
+
+`python bench/fanout.py [--quick]`. Our server runs a workshop whose N participants (plus the
+facilitator's console and the projector) are connected to the ideas board; a few participants post
+notes at a steady rate, each note reaching every screen. The anchor gets the same number of
+clients and the same notes, padded to the size of our frames. CPU is the server process's
+utime+stime from /proc before and after the window, divided by the frames the clients counted
+(acknowledgements and presence refreshes included, on both sides). Clients do not offer
+permessage-deflate here: compression is measured apart, in the memory bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common as c  # noqa: E402
+import loadgen as lg  # noqa: E402
+
+SIZES = (200, 1_000, 2_000)
+RATE = 10.0          # notes per second, so each note is one frame (ticks are 20 ms apart)
+SECONDS = 8.0
+SENDERS = 5          # each below the 20 actions/s a connection may send
+REPEATS = 3
+GOAL_N, GOAL_RATIO = 1_000, 1.3
+
+
+async def window(server: c.Process, conns: list[lg.Conn], senders: list[lg.Conn], message,
+                 rate: float, seconds: float) -> dict:
+    count = int(rate * seconds)
+    await lg.settle(conns, quiet=0.3)
+    frames, received, cpu = sum(x.frames for x in conns), sum(x.bytes for x in conns), server.cpu()
+    await lg.pace(rate, count, lambda k: senders[k % len(senders)].send(message(k)))
+    await lg.settle(conns, quiet=0.4)
+    frames = sum(x.frames for x in conns) - frames
+    spent = server.cpu() - cpu
+    return {"frames": frames, "cpu_s": round(spent, 3), "actions": count,
+            "mean_frame_bytes": round((sum(x.bytes for x in conns) - received) / max(frames, 1)),
+            "us_per_frame": round(spent / frames * 1e6, 2) if frames else None}
+
+
+async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> dict:
+    lg.raise_fd_limit()
+    scratch = c.scratch("fanout")
+    top = max(sizes)
+    with c.ours(scratch / "fanout.db") as server, c.anchor() as bare:
+        room = await lg.open_workshop(server.port)
+        cookies = await lg.join_many(room, top + 2)
+        sizes_seen = await lg.probe_sizes(room, cookies[top:])
+        rows = []
+        # The room grows from one size to the next rather than opening 2,000 sockets again for each
+        # size: each arrival refreshes everyone's presence count. The console and the projector
+        # leave while people arrive and come back before measuring (they arrive last in a room too:
+        # with the console open each arrival re-renders its whole list of people).
+        people, bare_conns, staff = [], [], []
+        for n in sorted(sizes):
+            await lg.close_all(staff)
+            people += await lg.open_many(lg.participant_specs(room, cookies[len(people):n]))
+            staff = await lg.open_many(lg.staff_specs(room))
+            ours_conns = people + staff
+            bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes_seen["first_bytes"]))
+            runs = {"ours": [], "anchor": []}
+            for _ in range(repeats):
+                runs["ours"].append(await window(server, ours_conns, people[:SENDERS], lg.note, rate, seconds))
+                runs["anchor"].append(await window(
+                    bare, bare_conns, bare_conns[:SENDERS],
+                    lambda k: lg.anchor_note(k, sizes_seen["frame_bytes"]), rate, seconds))
+            ours_us = c.median(r["us_per_frame"] for r in runs["ours"])
+            anchor_us = c.median(r["us_per_frame"] for r in runs["anchor"])
+            ratio = c.ratio(ours_us, anchor_us)
+            rows.append({"clients": n, "ours_us_per_frame": c.rounded(ours_us, 2),
+                         "anchor_us_per_frame": c.rounded(anchor_us, 2), "ratio": c.rounded(ratio, 2),
+                         "goal_ratio": GOAL_RATIO if n == GOAL_N else None,
+                         "met": (ratio <= GOAL_RATIO) if n == GOAL_N and ratio else None,
+                         "runs": runs})
+        # Servers first: closing 2,000 sockets one by one would refresh the presence of the others.
+        server.kill()
+        bare.kill()
+        await lg.close_all(ours_conns + bare_conns)
+    return {"rate": rate, "seconds": seconds, "repeats": repeats, "frame_sizes": sizes_seen, "results": rows}
+
+
+def table_rows(result: dict) -> list[list[str]]:
+    rows = []
+    for row in result["results"]:
+        goal = f"≤{row['goal_ratio']}x" if row["goal_ratio"] else "—"
+        rows.append([f"N={row['clients']}", c.fmt(row["ours_us_per_frame"], " µs"),
+                     c.fmt(row["anchor_us_per_frame"], " µs"), c.fmt(row["ratio"], "x", 2), goal,
+                     c.verdict(row["met"])])
+    return rows
+
+
+COLUMNS = [("fan-out", 8), ("ours/frame", 11), ("anchor/frame", 13), ("ratio", 6), ("goal", 7), ("verdict", 7)]
+
+
+def report(result: dict) -> None:
+    sizes = result["frame_sizes"]
+    c.print_table(f"Fan-out: server CPU per delivered frame, median of {result['repeats']} interleaved runs "
+                  f"({result['rate']:g} notes/s for {result['seconds']:g} s)", COLUMNS, table_rows(result),
+                  [f"frames of {sizes['frame_bytes']} bytes (first render {sizes['first_bytes']} bytes); "
+                   "anchor = websockets.broadcast on uvloop, same sizes, same core."])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description="Fan-out CPU per frame beside websockets.broadcast")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=c.RESULTS)
+    args = parser.parse_args(argv)
+    c.pin_here()
+    lg.install_fast_loop()
+    started = c.machine()
+    result = asyncio.run(measure(sizes=(200, 1_000) if args.quick else SIZES,
+                                 seconds=4.0 if args.quick else SECONDS))
+    report(result)
+    c.write_json("fanout", {"machine": started, **result}, args.out)
+    return result
+
+
+if __name__ == "__main__":
+    main()

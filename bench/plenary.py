@@ -1,0 +1,189 @@
+"""Figure 3, a plenary: 2,000 phones on one brakes-and-levers board voting at 200 votes per second.
+
+`python bench/plenary.py [--quick]`. The board is in its "vote" phase with twelve cards, a budget
+of 20 dots and the tallies shown live (levers.tallies), so every vote changes what every phone
+shows. Votes come round-robin from all the phones, open loop. A sample is the time from a vote's
+send to the first frame at an observer phone (50 of them, never the voter) whose tally for that
+card reaches the count the vote made. Without batching every vote would be a frame to every
+phone; the hub joins what piles up into at most one frame per client per tick (20 ms), so the
+frame rate must stay under N × 50 per second. There is no anchor: a bare server sending one
+frame per vote per phone (400,000 frames/s) is exactly what cannot keep up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common as c  # noqa: E402
+import loadgen as lg  # noqa: E402
+
+PHONES = 2_000
+RATE = 200.0
+SECONDS = 15.0
+REPEATS = 3
+CARDS = 12
+OBSERVERS = 50
+TICK_RATE = 50          # server/hub.py sends at most one frame per client every 20 ms
+GOAL_P99_MS = 250.0
+WAIT_S = 60.0           # how long tallies are waited for after the last vote
+TALLY = re.compile(r'id="lv-tally-(c\d+)"[^>]*>(\d+)')
+CATEGORIES = ("social", "economique", "territorial", "gouvernance", "moyens", "confiance")
+
+
+async def prepare(room: lg.Room) -> tuple[str, list[str]]:
+    """A levers board on screen, twelve cards, in its vote phase with live tallies."""
+    fac = await lg.facilitator(room)
+    board = f"b{await fac({'type': 'board.add', 'kind': 'levers', 'title': 'Plénière'})}"
+    await fac({"type": "board.show", "board": board})
+    cards = []
+    for k in range(CARDS):
+        seq = await fac({"type": "card.add", "board": board, "side": ("frein", "levier")[k % 2],
+                         "category": CATEGORIES[k % len(CATEGORIES)],
+                         "text": f"Carte {k + 1} : les partenaires ne partagent pas leurs agendas"})
+        cards.append(f"c{seq}")
+    await fac({"type": "levers.settings", "board": board, "budget": 20, "per_card": 20})
+    await fac({"type": "levers.tallies", "board": board, "shown": True})
+    await fac({"type": "board.phase", "board": board, "phase": "vote"})
+    await fac.conn.close()
+    return board, cards
+
+
+async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: list[str],
+                 totals: dict[str, int], rate: float, seconds: float, wait_s: float = WAIT_S) -> dict:
+    observers = conns[::max(1, len(conns) // OBSERVERS)][:OBSERVERS]
+    seen = {id(o): {card: ([], []) for card in cards} for o in observers}   # card -> (totals, times)
+    refused = [0]
+
+    def on_frame(conn: lg.Conn, frame: str, now: float) -> None:
+        if 'data-refused="' in frame:
+            refused[0] += 1
+        tallies = seen.get(id(conn))
+        if tallies is not None:
+            best: dict[str, int] = {}
+            for card, total in TALLY.findall(frame):
+                best[card] = max(best.get(card, 0), int(total))
+            for card, total in best.items():
+                if card in tallies:
+                    tallies[card][0].append(total)
+                    tallies[card][1].append(now)
+
+    for conn in conns:
+        conn.on_frame = on_frame
+    await lg.settle(conns, quiet=0.5)
+    count = int(rate * seconds)
+    votes = []                                  # (sent at, card, total it makes, voter)
+    made = dict(totals)
+
+    async def vote(k: int) -> None:
+        voter, card = conns[k % len(conns)], cards[k % len(cards)]
+        made[card] += 1
+        votes.append((time.perf_counter(), card, made[card], voter))
+        await voter.send({"type": "vote.add", "board": board, "card": card, "op": f"v{made[card]}-{card}"})
+
+    frames, cpu, own = sum(x.frames for x in conns), server.cpu(), os.times()
+    start = time.perf_counter()
+    end = await lg.pace(rate, count, vote)
+    elapsed = end - start
+    frames = sum(x.frames for x in conns) - frames
+    server_cpu, own_cpu = server.cpu() - cpu, sum(os.times()[:2]) - sum(own[:2])
+
+    def caught_up() -> bool:
+        return all(tallies[card][0] and tallies[card][0][-1] >= made[card]
+                   for tallies in seen.values() for card in cards if made[card] > totals[card])
+
+    await lg.wait_until(caught_up, wait_s)
+    waited = time.perf_counter() - end
+    await lg.settle(conns, quiet=0.3)
+    for conn in conns:
+        conn.on_frame = None
+    # A tally never seen within the wait counts as that long: the percentiles stay honest
+    # (at least that much) instead of leaving the slowest votes out.
+    samples, missing = [], 0
+    for sent, card, total, voter in votes:
+        for observer in observers:
+            if observer is voter:
+                continue
+            got, times = seen[id(observer)][card]
+            index = bisect.bisect_left(got, total)
+            if index == len(got):
+                missing += 1
+                samples.append((end + waited - sent) * 1000)
+            else:
+                samples.append((times[index] - sent) * 1000)
+    for card in cards:
+        totals[card] = made[card]
+    return {"votes": count, "p50_ms": c.rounded(c.percentile(samples, 0.5), 1),
+            "p99_ms": c.rounded(c.percentile(samples, 0.99), 1), "max_ms": c.rounded(max(samples, default=None), 1),
+            "frames_per_s": round(frames / elapsed), "server_cpu": round(server_cpu / elapsed, 2),
+            "loadgen_cpu": round(own_cpu / elapsed, 2), "refused": refused[0], "unseen": missing,
+            "samples": len(samples)}
+
+
+async def measure(phones: int = PHONES, rate: float = RATE, seconds: float = SECONDS, repeats: int = REPEATS) -> dict:
+    lg.raise_fd_limit()
+    scratch = c.scratch("plenary")
+    with c.ours(scratch / "plenary.db") as server:
+        room = await lg.open_workshop(server.port)
+        board, cards = await prepare(room)
+        cookies = await lg.join_many(room, phones)
+        conns = await lg.open_many(lg.participant_specs(room, cookies))
+        staff = await lg.open_many(lg.staff_specs(room))
+        totals = {card: 0 for card in cards}
+        runs = [await window(server, conns, board, cards, totals, rate, seconds) for _ in range(repeats)]
+        await lg.close_all(conns + staff)
+    ceiling = phones * TICK_RATE
+    row = {"phones": phones, "votes_per_s": rate, "frame_ceiling": ceiling}
+    for key in ("p50_ms", "p99_ms", "frames_per_s", "server_cpu", "loadgen_cpu", "refused", "unseen"):
+        row[key] = c.median(r[key] for r in runs)
+    row["censored"] = any(r["unseen"] for r in runs)
+    row["met"] = (not row["censored"] and row["p99_ms"] is not None and row["p99_ms"] < GOAL_P99_MS and row["frames_per_s"] <= ceiling)
+    row["runs"] = runs
+    return {"seconds": seconds, "repeats": repeats, "cards": CARDS, "observers": OBSERVERS,
+            "goal_p99_ms": GOAL_P99_MS, "results": [row]}
+
+
+COLUMNS = [("plenary", 18), ("p50", 9), ("p99", 9), ("frames/s", 9), ("ceiling", 8), ("server cpu", 10),
+           ("goal", 22), ("verdict", 7)]
+
+
+def table_rows(result: dict) -> list[list[str]]:
+    return [[f"{r['phones']} phones {r['votes_per_s']:g}/s", c.fmt(r["p50_ms"], " ms", 0), c.fmt(r["p99_ms"], " ms", 0),
+             f"{r['frames_per_s']:,.0f}", f"{r['frame_ceiling']:,}", c.fmt(r["server_cpu"] * 100, "%", 0),
+             f"p99<{result['goal_p99_ms']:g} ms, ≤N×50/s", c.verdict(r["met"])] for r in result["results"]]
+
+
+def report(result: dict) -> None:
+    row = result["results"][0]
+    c.print_table(f"Plenary vote, vote to tally on other phones, median of {result['repeats']} runs of "
+                  f"{result['seconds']:g} s", COLUMNS, table_rows(result),
+                  [f"{result['observers']} observer phones; refused votes {row['refused']:g}; (vote, observer) "
+                   f"pairs whose tally never came within {WAIT_S:g} s: {row['unseen']:g} (counted as the time waited); "
+                   f"load generator CPU {row['loadgen_cpu'] * 100:.0f}%."])
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description="2,000 phones voting at 200 votes/s")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=c.RESULTS)
+    args = parser.parse_args(argv)
+    c.pin_here()
+    lg.install_fast_loop()
+    started = c.machine()
+    result = asyncio.run(measure(phones=500 if args.quick else PHONES, rate=50.0 if args.quick else RATE,
+                                 seconds=5.0 if args.quick else SECONDS))
+    report(result)
+    c.write_json("plenary", {"machine": started, **result}, args.out)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""The bench machinery on a tiny room, so the benches keep working as the server changes.
+
+Each bench runs against real servers (ours and the bare anchor) with a handful of clients and
+must come back with its figures; nothing here looks at how fast anything was.
+"""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import commit  # noqa: E402
+import common  # noqa: E402
+import fanout  # noqa: E402
+import join_storm  # noqa: E402
+import latency  # noqa: E402
+import memory  # noqa: E402
+import plenary  # noqa: E402
+import run  # noqa: E402
+import stall  # noqa: E402
+
+
+def figures(result: dict, *keys: str) -> dict:
+    row = result["results"][0]
+    for key in keys:
+        assert isinstance(row[key], (int, float)), (key, row[key])
+    return row
+
+
+def test_fanout_counts_frames_and_cpu_on_both_servers():
+    result = asyncio.run(fanout.measure(sizes=(3,), repeats=1, rate=10.0, seconds=0.5))
+    row = figures(result, "ours_us_per_frame", "anchor_us_per_frame")
+    for side in ("ours", "anchor"):
+        # 5 notes reach 3 participants + console + projector (ours) or 5 clients (anchor).
+        assert row["runs"][side][0]["frames"] >= 5 * 5
+    assert result["frame_sizes"]["frame_bytes"] > 200
+
+
+def test_latency_times_every_delivery_but_the_senders_own():
+    result = asyncio.run(latency.measure(cases=((3, 10.0),), repeats=1, seconds=0.5))
+    row = figures(result, "ours_p50_ms", "ours_p99_ms", "anchor_p50_ms", "anchor_p99_ms", "p99_ratio")
+    for side in ("ours", "anchor"):
+        run_ = row["runs"][side][0]
+        assert run_["samples"] == run_["expected"] == 5 * 4
+
+
+def test_plenary_sees_every_vote_in_the_tallies():
+    result = asyncio.run(plenary.measure(phones=6, rate=10.0, seconds=0.6, repeats=1))
+    row = figures(result, "p50_ms", "p99_ms", "frames_per_s")
+    assert row["refused"] == 0 and row["unseen"] == 0
+    assert row["runs"][0]["samples"] == 6 * 5
+
+
+def test_memory_reads_both_servers_resident_size():
+    result = asyncio.run(memory.measure(n=4, repeats=1))
+    row = figures(result, "ours_kib", "anchor_kib")
+    assert row["runs"]["ours"][0]["rss_before_mb"] > 10
+
+
+def test_join_storm_gives_every_phone_its_first_render():
+    result = asyncio.run(join_storm.measure(phones=5, repeats=1))
+    row = figures(result, "ours_total_s", "anchor_total_s", "ratio")
+    # The first render carries the seeded notes, so the anchor was asked for a frame that large.
+    assert row["first_bytes"] > join_storm.SEED_NOTES * 100
+
+
+def test_commit_times_both_sides():
+    figures(commit.measure(commits=5, repeats=1), "ours_p50_ms", "anchor_p50_ms")
+
+
+def test_stall_takes_real_snapshots_and_times_acks(monkeypatch):
+    monkeypatch.setattr(stall, "CLIENTS", 6)
+    monkeypatch.setattr(stall, "SENDERS", 2)
+    monkeypatch.setattr(stall, "RATE", 10.0)
+    monkeypatch.setattr(stall, "TIE_SOCKETS", 3)
+    result = asyncio.run(stall.measure(actors=20, repeats=1, baseline_s=0.5))
+    row = figures(result, "baseline_p99_ms", "during_p99_ms", "analysis_s")
+    assert row["first_snapshot"]["baseline"]["acks"] > 0
+
+
+def test_combined_table_reads_every_bench_json(tmp_path, capsys):
+    fake = {
+        "fanout": {"results": [{"clients": 5, "ours_us_per_frame": 30.0, "anchor_us_per_frame": 20.0,
+                                "ratio": 1.5, "goal_ratio": 1.3, "met": False}]},
+        "bench_analysis": {"results": [{"actors": 100, "ties": 300, "analyse_s": 0.1, "anchor_s": 0.2,
+                                        "sources": None, "goal_s": None}]},
+    }
+    rows = run.lines(fake)
+    assert [r["verdict"] for r in rows] == ["MISSED", "—"]
+    run.print_combined(rows, "table")
+    assert "1 fan-out CPU/frame" in capsys.readouterr().out
+    written = common.write_json("all", {"table": rows}, tmp_path)
+    assert json.loads(written.read_text())["table"][0]["ratio"] == "1.50x"
