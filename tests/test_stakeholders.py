@@ -421,3 +421,39 @@ def test_any_sequence_keeps_ties_between_existing_actors_and_replays(steps):
     frozen = play.snapshot()
     assert all(t["trust"] is None or (1 <= t["trust"] <= 4 and not math.isnan(t["trust"])) for t in frozen["ties"])
     assert replay("w1", play.log).boards[B].data == play.data
+
+
+# What each change sends to the screens ----------------------------------------------------------
+
+def test_every_change_renders_as_small_fragments_for_every_view():
+    from server import render
+
+    play = Map()
+    play.ws.current_board = B
+    a, b = play.actor(play.alice, "Mission locale", at=(0.2, 0.2)), play.actor(play.alice, "mission locale")
+    c = play.actor(play.bob, "CAF")
+    tie = play.tie(play.alice, a, c)
+    steps = [
+        (play.alice, {"type": "actor.edit", "actor": b, "name": "Mission Locale", "category": "association"}),
+        (play.bob, {"type": "actor.move", "actor": c, "x": 0.7, "y": 0.6}),
+        (play.bob, {"type": "actor.own", "actor": c}),
+        (play.alice, {"type": "tie.edit", "tie": tie, "strength": 3, "direction": "both"}),
+        (play.host, {"type": "tie.rate", "tie": tie, "trust": 2}),
+        (play.host, {"type": "actor.merge", "actor": b, "into": a}),
+        (play.alice, {"type": "tie.delete", "tie": tie}),
+        (play.host, {"type": "map.layout", "layout": "circles"}),
+        (play.host, {"type": "map.types", "list": "tie", "names": "projet commun\nvoisinage"}),
+    ]
+    for who, message in steps:
+        events = play.act(who, message)
+        for view in ("participant", "facilitator", "screen"):
+            html = render.changes(play.ws, events, view, "fr")
+            whole = f'id="sh-{B}"' in html
+            assert whole == (message["type"] in ("map.layout", "map.types")), (message, view)
+            if not whole:
+                assert 0 < len(html) < 2500, (message, view, len(html))
+            if view == "screen":
+                assert "data-by" not in html and "data-own" not in html
+    assert 'class="sh-a t9 own"' in render.changes(
+        play.ws, play.act(play.host, {"type": "actor.edit", "actor": c, "name": "CAF 93", "category": "autre"}),
+        "screen", "fr")
