@@ -107,8 +107,14 @@
   document.addEventListener("pointercancel", function (e) { finish(e, false); });
 
   document.addEventListener("htmx:wsConfigSend", function (e) {
-    if (e.target.classList && e.target.classList.contains("sh-link-form")) { target = null; setTimeout(refresh, 0); }
-    if (!pendingMove || !e.target.classList || !e.target.classList.contains("sh-move")) { return; }
+    var sent = e.target.classList ? e.target.classList : { contains: function () { return false; } };
+    if (sent.contains("sh-link-form")) { target = null; setTimeout(refresh, 0); }
+    // A rating or a tie change is one-off: the form closes once sent (the outbox shows its fate).
+    if (sent.contains("sh-rate-form") || sent.contains("sh-tie-edit")) {
+      var form = e.target;
+      setTimeout(function () { form.hidden = true; if (sent.contains("sh-rate-form")) { form.reset(); } }, 0);
+    }
+    if (!pendingMove || !sent.contains("sh-move")) { return; }
     try { moves[JSON.parse(e.detail.messageBody).op] = pendingMove; } catch (err) { /* no op id: nothing to undo */ }
     pendingMove = null;
   });
