@@ -205,9 +205,12 @@ def _deleted(board: Board, e: dict) -> None:
 
 APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted,
          **votes.APPLY, **groups.APPLY}
-# Events whose rendering differs from one reader to the next (private cards, a voter's dots),
-# plus the board-wide re-renders after which those parts must be sent again to each reader.
-PERSONAL_EVENTS = frozenset(APPLY) | {"board.phase", "board.shown"}
+# Events whose rendering differs from one reader to the next (private cards, a voter's dots), or
+# that re-render the force field, after which each voter's own dots must be sent again.
+PERSONAL_EVENTS = frozenset(APPLY)
+# A phone shows its own cards while writing and its own dots while voting: when the whole stage is
+# re-rendered (phase, lock, agenda), each phone gets its own rendering.
+READER_SPECIFIC = True
 
 
 def apply(ws: Workshop, board: Board, event: dict) -> None:
