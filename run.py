@@ -11,9 +11,6 @@ import sys
 import segno
 import uvicorn
 
-from server.app import create_app
-from server.settings import Settings
-
 
 def lan_address() -> str:
     """This machine's address on the local network, for phones in the room."""
@@ -85,6 +82,13 @@ def ensure_demo(app, url: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    # Listen before loading the application (over a second of imports and replay): phones that
+    # reconnect during a restart then wait in the accept queue instead of being refused, which
+    # would send each of them into a longer back-off.
+    sock = listening_socket(args.host, args.port)
+    from server.app import create_app
+    from server.settings import Settings
+
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host_for_phones = lan_address() if args.host in ("0.0.0.0", "::") else args.host
     url = (args.public_url or f"http://{host_for_phones}:{args.port}").rstrip("/")
@@ -104,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                             ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
                             ws_ping_timeout=20, timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[listening_socket(args.host, args.port)])
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 if __name__ == "__main__":
