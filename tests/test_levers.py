@@ -298,7 +298,7 @@ def test_tallies_stay_out_of_every_page_until_revealed_and_results_rank_cards_an
         room.vote(who, card)
     for view, me in (("participant", room.bob), ("screen", None), ("facilitator", room.host)):
         assert "lv-tally" not in room.page(view, me) and "Résultats du vote" not in room.page(view, me)
-    assert "0 participants sur 2 ont placé tous leurs points" in room.page("facilitator", room.host)
+    assert "0 sur 2 participants ont placé tous leurs points" in room.page("facilitator", room.host)
     room.phase("results")
     page = room.page("screen")
     assert 'id="lv-tally-' in page
@@ -330,7 +330,7 @@ def test_the_phone_shows_the_dots_left_and_the_facilitator_who_has_finished():
     phone = room.page("participant", room.bob)
     assert 'data-left="0"' in phone and "Vous avez placé tous vos points" in phone
     assert 'id="lv-my-' + card + '" class="lv-my" data-n="2"' in phone
-    assert "1 participants sur 2 ont placé tous leurs points" in room.page("facilitator", room.host)
+    assert "1 sur 2 participants ont placé tous leurs points" in room.page("facilitator", room.host)
     # A page rendered for the whole view (no reader) marks the dots as to be fetched again.
     assert "data-lv-stale" in room.page("participant", None)
 
