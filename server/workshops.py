@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 
 from boards import console, rules
@@ -27,6 +28,8 @@ log = logging.getLogger("maillage.workshops")
 DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "ideas"),)
 # Seconds between two refreshes of the facilitator's presence panel while people contribute.
 PRESENCE_DELAY = 1.0
+# Whole-page renders kept for resyncs; a room's reconnect storm needs only a handful.
+FRAME_CACHE = 32
 
 
 class Workshops:
@@ -36,6 +39,7 @@ class Workshops:
         self.states: dict[str, Workshop] = {}
         self.by_code: dict[str, str] = {}
         self._presence_due: set[str] = set()
+        self._frames: dict[tuple, str] = {}
         for row in store.workshops():
             self._load(row["id"])
 
@@ -143,11 +147,25 @@ class Workshops:
             client.push(render.notice(client.locale, refusal), refused=op)
 
     def resync(self, ws: Workshop, client: Client, last_seq: int | None) -> None:
-        """Brings a (re)connecting client up to date: everything, unless it is already current."""
-        if last_seq != ws.seq:
-            client.push(render.frame(ws, client.view, client.locale, client.participant), seq=ws.seq)
-        else:
+        """Brings a (re)connecting client up to date: everything, unless it is already current.
+
+        After a wifi drop the whole room reconnects at once: readers whose page is the same as
+        their neighbours' share one render per view, language and sequence number.
+        """
+        if last_seq == ws.seq:
             client.push(seq=ws.seq)
+            return
+        if render.reader_specific(ws, client.view, client.participant):
+            client.push(render.frame(ws, client.view, client.locale, client.participant), seq=ws.seq)
+            return
+        # The second is part of the key: the timer's seconds left are in the frame.
+        key = (ws.id, ws.seq, client.view, client.locale, int(time.time()))
+        html = self._frames.get(key)
+        if html is None:
+            if len(self._frames) >= FRAME_CACHE:
+                self._frames.clear()
+            html = self._frames[key] = render.frame(ws, client.view, client.locale)
+        client.push(html, seq=ws.seq)
 
     def _presence_soon(self, ws: Workshop) -> None:
         """Contribution counts on the facilitator's panel: refreshed once a second at most, not per vote."""

@@ -72,6 +72,8 @@
 
   document.addEventListener("htmx:wsConfigSend", function (e) {
     var form = e.target;
+    // htmx halts after this event when the form is invalid: nothing is sent, nothing is pending.
+    if (e.detail.errors && e.detail.errors.length) { return; }
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { e.preventDefault(); return; }
     var op = newOp();
