@@ -61,14 +61,31 @@
     } else { item.state = "refused"; drawOutbox(); }
   }
 
+  var current = null;           // the WebSocket in use; htmx may drop one for a new one
   document.addEventListener("htmx:wsOpen", function (e) {
     socket = e.detail.socketWrapper;
+    current = e.detail.event.target;
     setConn(true);
     // Say what we saw last before htmx flushes actions queued while offline.
     socket.sendImmediately(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+    // Actions sent into a connection that died may never have arrived: send them again now, with
+    // their operation ids (the server applies each once). htmx sends its own queue itself.
+    var queued = socket.queue.map(function (q) { return q.message; });
+    Object.keys(pending).forEach(function (op) {
+      var item = pending[op];
+      if (item.state === "pending" && queued.indexOf(item.body) < 0) { item.sentAt = Date.now(); socket.send(item.body); }
+    });
   });
-  document.addEventListener("htmx:wsClose", function () { setConn(false); });
-  document.addEventListener("htmx:wsError", function () { setConn(false); });
+  // A socket dropped for a new one may report its end late: that says nothing of the new one.
+  function ofCurrent(e) { var ws = (e.detail.event || e.detail.error || {}).target; return !ws || !current || ws === current; }
+  document.addEventListener("htmx:wsClose", function (e) { if (ofCurrent(e)) { setConn(false); } });
+  document.addEventListener("htmx:wsError", function (e) { if (ofCurrent(e)) { setConn(false); } });
+  // A phone that loses its network often keeps a connection that looks open for minutes: say it is
+  // offline at once, and start a fresh connection as soon as the network is back.
+  window.addEventListener("offline", function () { setConn(false); });
+  window.addEventListener("online", function () {
+    if (socket && current && current.readyState === WebSocket.OPEN) { socket.reconnect(); }
+  });
 
   document.addEventListener("htmx:wsConfigSend", function (e) {
     var form = e.target;
