@@ -1,0 +1,106 @@
+"""The coordinator's downloads: fetched by clicking their links, then opened the way a person would
+(HTML pages in the browser from disk, spreadsheets and Gephi files in their own readers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import networkx as nx
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from .conftest import DEVICES
+from .watch import Watch
+
+
+def analysed(page, timeout: float = 90) -> None:
+    """A snapshot page, reloaded until its network analysis (run in a worker process) is there."""
+    deadline = time.monotonic() + timeout
+    while page.get_by_role("heading", name="Le réseau en chiffres").count() == 0:
+        assert time.monotonic() < deadline, "the analysis never finished"
+        expect(page.get_by_text("L'analyse du réseau est en cours")).to_be_visible()
+        page.wait_for_timeout(500)
+        page.reload()
+
+
+def download_all(page, links, folder: Path) -> dict[str, Path]:
+    """Clicks every link in `links` (each with a download attribute); returns path by export name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs, "no export link"
+    saved = {}
+    for href in hrefs:
+        parts = urlsplit(href)
+        name = parts.path.rsplit("/", 1)[1] + (" ;" if unquote(parts.query).endswith("sep=;") else "")
+        with page.expect_download() as download:
+            page.locator(f'a[href="{href}"]').click()
+        target = folder / name.replace(" ;", ".semicolon")
+        download.value.save_as(target)
+        assert download.value.failure() is None
+        saved[name] = target
+    return saved
+
+
+def open_offline_html(browser, path: Path, ready: str):
+    """Opens a downloaded HTML file from disk, watched: it must need nothing but itself."""
+    watch = Watch("file://")
+    context = browser.new_context(**DEVICES["laptop"])
+    watch.attach(context)
+    page = context.new_page()
+    page.goto(path.as_uri())
+    expect(page.locator(ready).first).to_be_visible()
+    return context, page, watch
+
+
+def check_html(browser, path: Path, ready: str, texts: list[str]) -> None:
+    context, page, watch = open_offline_html(browser, path, ready)
+    try:
+        body = page.locator("body")
+        for text in texts:
+            expect(body).to_contain_text(text)
+        # Give the network page's script time to lay the graph out and fail, if it is to fail.
+        page.wait_for_timeout(300)
+        watch.assert_clean()
+    finally:
+        context.close()
+
+
+def rows(path: Path, sep: str = ",") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=sep))
+
+
+def check_exports(room, snapshot: dict[str, Path], comparison: dict[str, Path], actors: list[str]) -> None:
+    title = "Atelier coopération — mars"
+    check_html(room.browser, snapshot["reseau.html"], "#network canvas", [title, "T1 — mars"])
+    check_html(room.browser, snapshot["rapport.html"], "h1", [title, "Le réseau en chiffres", *actors])
+    check_html(room.browser, comparison["comparaison.html"], "h1", ["T0 — mars", "T1 — mars", "CAF"])
+    check_html(room.browser, comparison["reseau.html"], "#network canvas", ["Depuis T0 — mars"])
+
+    cells = {cell for row in rows(snapshot["acteurs.csv"])[1:] for cell in row}
+    assert set(actors) <= cells, cells
+    assert len(rows(snapshot["liens.csv"])) == 3
+    assert len(rows(snapshot["liens.csv ;"], ";")) == 3
+    assert rows(snapshot["liens.csv ;"], ";")[0] == [cell for cell in rows(snapshot["liens.csv"])[0]]
+
+    workbook = load_workbook(snapshot["classeur.xlsx"], read_only=True)
+    cells = {str(c) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for c in row}
+    assert set(actors) <= cells
+
+    for reader, name in ((nx.read_gexf, "reseau.gexf"), (nx.read_graphml, "reseau.graphml")):
+        graph = reader(snapshot[name])
+        assert (graph.number_of_nodes(), graph.number_of_edges()) == (3, 2), name
+    data = json.loads(snapshot["reseau.json"].read_text(encoding="utf-8"))
+    assert data["snapshot"]["label"] == "T1 — mars"
+    assert len(data["graph"]["nodes"]) == 3 and len(data["graph"]["edges"]) == 2
+
+    for pack in (snapshot["dossier.zip"], comparison["dossier.zip"]):
+        with zipfile.ZipFile(pack) as archive:
+            assert archive.testzip() is None
+            assert any(n.endswith(".html") for n in archive.namelist()), archive.namelist()
+    assert len(rows(comparison["changements.csv"])) > 1

@@ -1,0 +1,85 @@
+"""What the people of a workshop do with their hands, written once for every test."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+
+def create_workshop(page, title: str, territory: str) -> tuple[str, str]:
+    """From the home page: the facilitator creates a workshop; returns (workshop id, join code)."""
+    page.get_by_label("Titre").fill(title)
+    page.get_by_label("Territoire (QPV ou secteur)").fill(territory)
+    page.get_by_role("button", name="Créer l'atelier").click()
+    page.wait_for_url(re.compile(r"/a/\w+/animation"))
+    online(page)
+    workshop_id = page.url.split("/")[4]
+    return workshop_id, page.locator(".joinbox .code").inner_text().strip()
+
+
+def screen_link(fac) -> str:
+    """The projector's address, as the facilitator's console offers it."""
+    return fac.get_by_role("link", name="Ouvrir l'écran de projection").get_attribute("href")
+
+
+def join(page, code: str, name: str, organisation: str = "") -> None:
+    """From the home page, as on a phone: type the code, then a pseudonym."""
+    page.get_by_label("Code de l'atelier").fill(code)
+    page.get_by_role("button", name="Continuer").tap()
+    page.get_by_label("Votre pseudonyme").fill(name)
+    if organisation:
+        page.get_by_label("Structure que vous représentez (facultatif)").fill(organisation)
+    page.get_by_role("button", name="Entrer dans l'atelier").tap()
+    page.wait_for_url(re.compile(r"/a/\w+$"))
+    online(page)
+
+
+def online(page) -> None:
+    expect(page.locator("#conn")).to_have_text("En ligne")
+
+
+def settled(page, timeout: float = 15_000) -> None:
+    """Every action this page sent was acknowledged (none pending, none refused)."""
+    page.wait_for_function(
+        "() => Object.values(window.maillage.pending).every((p) => p.state === 'saved')", timeout=timeout)
+    refused = page.locator("#outbox .out.refused")
+    assert refused.count() == 0, refused.all_inner_texts()
+
+
+def add_board(fac, title: str, kind: str) -> None:
+    agenda = fac.locator("#agenda")
+    agenda.get_by_label("Nouveau tableau").fill(title)
+    agenda.get_by_label("Type", exact=True).select_option(label=kind)
+    agenda.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(fac.locator("#agenda li", has_text=title)).to_be_visible()
+    settled(fac)
+
+
+def show_board(fac, title: str) -> None:
+    """Follow me: every screen switches to this board."""
+    fac.locator("#agenda li", has_text=title).get_by_role("button", name="Montrer à tous").click()
+    expect(fac.locator("#stage-title")).to_have_text(title)
+    settled(fac)
+
+
+def set_phase(fac, label: str) -> None:
+    button = fac.locator(".phases button", has_text=label)
+    button.click()
+    expect(fac.locator(".phases button[aria-pressed=true]")).to_contain_text(label)
+    settled(fac)
+
+
+def touch_drag(page, locator, to_x: float, to_y: float, steps: int = 8) -> None:
+    """A finger presses `locator`, slides to (to_x, to_y) in page pixels and lifts: real touch input."""
+    box = locator.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+        for i in range(1, steps + 1):
+            point = {"x": x + (to_x - x) * i / steps, "y": y + (to_y - y) * i / steps}
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
