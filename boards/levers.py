@@ -1,7 +1,7 @@
 """The "freins et leviers" board: the group writes what holds cooperation back and what drives it,
 reveals it, groups it, and decides by dot voting which matters most.
 
-Cards written during the private writing phase reach only their author's screens (the views ask
+Cards written during the private writing phase reach only their author's phones (the views ask
 `levers_view.shows_text`); votes and their budget live in levers_votes, grouping and the category
 list in levers_groups. A card keeps its author for the rules only: freeze never exports it and
 views show it only for cards written while the board was not anonymous.
@@ -148,6 +148,11 @@ def _add(ws: Workshop, board: Board, actor: Actor, act: AddCard) -> list[dict]:
     data = board.data
     if board.phase != "write" and not actor.is_facilitator:
         raise Rejected(N_("L'écriture des cartes est terminée."))
+    # The facilitator's laptop shows counts only while people write (it may be projected), so a
+    # card the facilitator wrote then could not be shown back to them.
+    if board.phase == "write" and actor.is_facilitator:
+        raise Rejected(N_("Pendant l'écriture individuelle, l'animation n'écrit pas : ajoutez vos cartes "
+                          "après le dévoilement."))
     groups.category_of(data, act.category)
     actors = _actors(ws, act.actors)
     if len(data.by_author(actor.participant)) >= CARDS_PER_PERSON:

@@ -1,7 +1,7 @@
 """What the brakes and levers views need to know, computed here so the templates stay plain.
 
 The one rule that matters most lives in `shows_text`: during private writing a card is shown only
-to its author, on any of their screens; the projector and the facilitator's laptop (which may be
+to its author, on any of their phones; the projector and the facilitator's laptop (which may be
 projected by mistake) get counts.
 """
 
@@ -47,7 +47,7 @@ def actor_names(ws: Workshop, card: Card) -> list[str]:
 def shows_text(board: Board, card: Card, view: str, me: str | None) -> bool:
     if board.phase != "write":
         return True
-    return view != "screen" and me is not None and card.author == me
+    return view == "participant" and me is not None and card.author == me
 
 
 def own_cards(board: Board, me: str | None) -> list[Card]:
@@ -125,7 +125,7 @@ def composing(board: Board, view: str) -> bool:
     """Whether this view shows the form to write a card."""
     if board.phase == "locked" or view == "screen":
         return False
-    return board.phase == "write" or view == "facilitator"
+    return (board.phase == "write") == (view == "participant")
 
 
 def counts(data: LeversData) -> dict[str, int]:
