@@ -5,6 +5,6 @@ new_data(), decide(ws, board, actor, action), apply(ws, board, event) and
 freeze(board).
 """
 
-from . import ideas, indicators, stakeholders
+from . import ideas, indicators, levers, stakeholders
 
-KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators)}
+KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators, levers)}
