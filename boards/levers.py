@@ -60,6 +60,7 @@ for _name, _label in {
     "label": N_("libellé"),
 }.items():
     FIELD_LABELS.setdefault(_name, _label)
+del _name, _label
 
 
 @dataclass(frozen=True)

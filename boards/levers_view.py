@@ -8,7 +8,7 @@ projected by mistake) get counts.
 from __future__ import annotations
 
 from .levers_model import SIDES, TALLY_PHASES, Card, Category, LeversData
-from .model import PARTICIPANT, Board, Workshop
+from .model import Board, Workshop
 
 # Events after which the shared views re-render the whole force field.
 FIELD_EVENTS = frozenset({
@@ -90,7 +90,7 @@ def rows(board: Board) -> list[tuple[Category, list[Card], list[Card]]]:
 def voting_progress(ws: Workshop, board: Board) -> tuple[int, int, int]:
     """(finished, started, everyone): participants who placed all their dots, some, and in all."""
     data = board.data
-    people = [p for p in ws.people() if p.role == PARTICIPANT]
+    people = ws.people()
     spent = [data.spent(p.id) for p in people]
     finished = sum(1 for s in spent if s >= data.budget)
     started = sum(1 for s in spent if 0 < s < data.budget)

@@ -256,7 +256,8 @@ def test_the_actors_field_reads_what_forms_and_programs_send(raw, expected):
     {"type": "card.add", "board": B, "side": "obstacle", "category": "moyens", "text": "x"},
     {"type": "card.add", "board": B, "side": "frein", "category": "moyens", "text": "x" * 281},
     {"type": "card.add", "board": B, "side": "frein", "category": "moyens", "text": "x", "actors": ["a/1"]},
-    {"type": "card.add", "board": B, "side": "frein", "category": "moyens", "text": "x", "actors": [str(i) for i in range(13)]},
+    {"type": "card.add", "board": B, "side": "frein", "category": "moyens", "text": "x",
+     "actors": [str(i) for i in range(13)]},
     {"type": "levers.settings", "board": B, "budget": 0, "per_card": 1},
     {"type": "levers.settings", "board": B, "budget": 21, "per_card": 1},
     {"type": "vote.add", "board": B},
@@ -288,7 +289,8 @@ def test_the_facilitator_edits_the_category_list_and_typed_labels_are_escaped():
 
 def test_tallies_stay_out_of_every_page_until_revealed_and_results_rank_cards_and_clusters():
     room = Room()
-    a, b, c = room.card(room.alice, "Frein A"), room.card(room.bob, "Frein B"), room.card(room.bob, "Levier C", side="levier")
+    a, b = room.card(room.alice, "Frein A"), room.card(room.bob, "Frein B")
+    c = room.card(room.bob, "Levier C", side="levier")
     room.phase("group")
     room.act(room.host, {"type": "cluster.add", "name": "Connaissance mutuelle"})
     cluster = list(room.data.clusters)[0]
@@ -308,7 +310,8 @@ def test_tallies_stay_out_of_every_page_until_revealed_and_results_rank_cards_an
     assert re.search(r'<li value="1"><span class="lv-rank-text">Connaissance mutuelle</span> '
                      r'<span class="lv-rank-n">3 points</span>', page)
     frozen = KINDS["levers"].freeze(room.ws.boards[B])
-    assert {(x["id"], x["votes"], x["cluster"]) for x in frozen["levers"]} == {(a, 2, None), (b, 2, cluster), (c, 1, cluster)}
+    assert {(x["id"], x["votes"], x["cluster"]) for x in frozen["levers"]} == {
+        (a, 2, None), (b, 2, cluster), (c, 1, cluster)}
     assert set(frozen["levers"][0]) == {"id", "kind", "category", "text", "votes", "cluster", "actors"}
     assert frozen["clusters"] == [{"id": cluster, "name": "Connaissance mutuelle", "votes": 3}]
 
@@ -439,7 +442,8 @@ class LeversMachine(RuleBasedStateMachine):
             card = data.cards.get(article.group(1))
             if card is not None and (data.anonymous or not card.signed):
                 for person in self.people:
-                    assert self.ws.participants[person].name not in article.group(0), "an anonymous card shows its author"
+                    name = self.ws.participants[person].name
+                    assert name not in article.group(0), "an anonymous card shows its author"
         if 'id="stage"' in frame:
             self.stale[client], self.shown_left[client], self.shown_mine[client] = set(), None, {}
         for region, attributes in REGION.findall(frame):
@@ -534,7 +538,8 @@ class LeversMachine(RuleBasedStateMachine):
     def group(self, index, name):
         self.step(self.desk, {"type": "cluster.add", "name": name})
         clusters = list(self.board.data.clusters) or ["g1"]
-        self.step(self.desk, {"type": "card.group", "card": self.pick(index), "cluster": clusters[index % len(clusters)]})
+        self.step(self.desk, {"type": "card.group", "card": self.pick(index),
+                              "cluster": clusters[index % len(clusters)]})
 
     @rule(flag=st.booleans())
     def anonymous(self, flag):

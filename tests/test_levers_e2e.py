@@ -75,7 +75,9 @@ def test_private_writing_reveal_votes_from_two_phones_and_results(server):
         op = await bob.act({"type": "card.add", "board": board, "side": "levier", "category": "interconnaissance",
                             "text": SECRET_B})
         frame = await bob.ack(op)
-        card_b = re.search(r'id="lv-card-(c\d+)"', frame if SECRET_B in frame else await bob.wait_for(SECRET_B)).group(1)
+        if SECRET_B not in frame:
+            frame = await bob.wait_for(SECRET_B)
+        card_b = re.search(r'id="lv-card-(c\d+)"', frame).group(1)
         # Only the facilitator moves the board from one phase to the next.
         op = await alice.act({"type": "board.phase", "board": board, "phase": "reveal"})
         await alice.refused(op)
@@ -103,7 +105,8 @@ def test_private_writing_reveal_votes_from_two_phones_and_results(server):
         assert "Vous avez déjà placé tous vos points (3)" in frame
         for phone in (alice, bob):
             await phone.quiet(0.2)
-            assert re.findall(rf'id="lv-dots-{board}" class="lv-dots" data-left="(\d+)"', "".join(phone.frames))[-1] == "0"
+            shown = re.findall(rf'id="lv-dots-{board}" class="lv-dots" data-left="(\d+)"', "".join(phone.frames))
+            assert shown[-1] == "0"
         for person in (alice, bob, screen):
             await person.quiet(0.2)
             assert "lv-tally" not in "".join(person.frames[tallies_from[person]:])
