@@ -58,6 +58,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--coordinator-token", default=os.environ.get("MAILLAGE_COORDINATOR_TOKEN"))
     parser.add_argument("--https", action="store_true", help="served behind HTTPS: secure cookies")
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("MAILLAGE_WORKERS", "1")),
+                        help="server processes sharing the port (needs --broker when more than 1)")
+    parser.add_argument("--broker", default=os.environ.get("MAILLAGE_BROKER"),
+                        help="Redis URL relaying changes between processes, e.g. redis://127.0.0.1:6379/0")
     return parser.parse_args(argv)
 
 
@@ -82,6 +86,8 @@ def ensure_demo(app, url: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.workers > 1 and not args.broker:
+        sys.exit("--workers au-delà de 1 demande --broker (l'adresse d'un serveur Redis).")
     # Listen before loading the application (over a second of imports and replay): phones that
     # reconnect during a restart then wait in the accept queue instead of being refused, which
     # would send each of them into a longer back-off.
@@ -93,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     host_for_phones = lan_address() if args.host in ("0.0.0.0", "::") else args.host
     url = (args.public_url or f"http://{host_for_phones}:{args.port}").rstrip("/")
     settings = Settings(db_path=args.db, public_url=url, allowed_origins=tuple(args.allowed_origin),
-                        coordinator_token=args.coordinator_token, https=args.https)
+                        coordinator_token=args.coordinator_token, https=args.https,
+                        broker_url=args.broker)
     app = create_app(settings)
     print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
     print(f"Coordination : {url}/coordination   (jeton : {app.state.coordinator_token})")
@@ -105,10 +112,27 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  Animation (lien secret) : {url}/a/{demo['id']}/animer/{demo['facilitator_key']}")
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                            ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
-                            ws_ping_timeout=20, timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[sock])
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                   ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
+                   ws_ping_timeout=20, timeout_graceful_shutdown=3)
+    if args.workers > 1:
+        serve_workers(settings, args.workers, sock, options)
+    else:
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def serve_workers(settings, workers: int, sock: socket.socket, options: dict) -> None:
+    """Several processes accepting on one socket; each builds its own application from the settings."""
+    import dataclasses
+    import json
+
+    from uvicorn.supervisors import Multiprocess
+
+    from server.app import SETTINGS_VARIABLE
+
+    os.environ[SETTINGS_VARIABLE] = json.dumps(dataclasses.asdict(settings))
+    config = uvicorn.Config("server.app:from_environment", factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 if __name__ == "__main__":

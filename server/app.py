@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -16,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
 from . import library
+from .cluster import Broker
 from .hub import Hub
 from .settings import Settings
 from .store import Store
@@ -25,6 +28,8 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# run.py hands the settings to worker processes through this variable, as JSON.
+SETTINGS_VARIABLE = "MAILLAGE_SETTINGS"
 # Largest request body: a CSV of a thousand actors or an indicator library is well under this.
 MAX_BODY = 2 * 1024 * 1024
 TOO_LARGE = PlainTextResponse("Fichier trop volumineux (2 Mo au plus).", 413)
@@ -93,12 +98,18 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        broker = None
+        if settings.broker_url:
+            broker = app.state.workshops.broker = Broker(settings.broker_url, app.state.workshops)
+            await broker.start()
         app.state.workshops.start_timers()
         pending = asyncio.create_task(app.state.snapshots.analyse_pending())
         app.state.background.add(pending)
         pending.add_done_callback(app.state.background.discard)
         yield
         app.state.snapshots.close()
+        if broker is not None:
+            await broker.stop()
         for room in hub.rooms.values():
             for client in list(room.clients):
                 with contextlib.suppress(Exception):
@@ -170,3 +181,10 @@ def create_app(settings: Settings) -> Starlette:
     app.state.background = set()
     app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute)
     return app
+
+
+def from_environment() -> Starlette:
+    """The application of one worker process among several (python run.py --workers N)."""
+    values = json.loads(os.environ[SETTINGS_VARIABLE])
+    values["allowed_origins"] = tuple(values.get("allowed_origins", ()))
+    return create_app(Settings(**values))

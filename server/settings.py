@@ -23,4 +23,6 @@ class Settings:
     join_failures_per_minute: int = 10
     # Actions one connection may send per second, sustained (burst = 4 s worth).
     actions_per_second: float = 20.0
+    # Redis URL shared by several server processes (server/cluster.py); None: one process, no broker.
+    broker_url: str | None = None
     extra: dict = field(default_factory=dict)

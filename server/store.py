@@ -7,6 +7,7 @@ retried operation is recognised exactly when its effects exist.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -100,13 +101,34 @@ class Store:
     def append(self, workshop_id: str, after_seq: int, events: list[dict],
                participant: str | None = None, op: str | None = None) -> list[dict]:
         """Commits events (numbered after `after_seq`) and the operation id in one transaction."""
-        with self.db.atomic():
-            stored = self._insert(workshop_id, after_seq, events)
-            if op is not None and participant is not None:
-                last = stored[-1]["seq"] if stored else after_seq
-                self.db.execute(
-                    "INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
-                    [workshop_id, participant, op, last])
+        with self.transaction():
+            return self.insert(workshop_id, after_seq, events, participant, op)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A write transaction taken at once (BEGIN IMMEDIATE).
+
+        Holding SQLite's write lock from the first read means that what is read
+        inside (the events other processes committed) is still the latest when
+        the new events are written: the database itself orders every decision.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def insert(self, workshop_id: str, after_seq: int, events: list[dict],
+               participant: str | None = None, op: str | None = None) -> list[dict]:
+        """Writes events and the operation id; to be called inside `transaction()`."""
+        stored = self._insert(workshop_id, after_seq, events)
+        if op is not None and participant is not None:
+            last = stored[-1]["seq"] if stored else after_seq
+            self.db.execute(
+                "INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
+                [workshop_id, participant, op, last])
         return stored
 
     def _insert(self, workshop_id: str, after_seq: int, events: list[dict]) -> list[dict]:
@@ -140,6 +162,14 @@ class Store:
     def workshop(self, workshop_id: str) -> dict | None:
         rows = list(self.db.query("SELECT * FROM workshops WHERE id = ?", [workshop_id]))
         return rows[0] if rows else None
+
+    def last_seq(self, workshop_id: str) -> int:
+        row = self.db.execute("SELECT MAX(seq) FROM events WHERE workshop_id = ?", [workshop_id]).fetchone()
+        return row[0] or 0
+
+    def workshop_id_for_code(self, code: str) -> str | None:
+        row = self.db.execute("SELECT id FROM workshops WHERE join_code = ?", [code]).fetchone()
+        return row[0] if row else None
 
     def code_in_use(self, code: str) -> bool:
         return self.db.execute("SELECT 1 FROM workshops WHERE join_code = ?", [code]).fetchone() is not None

@@ -40,6 +40,10 @@ class Workshops:
         self.by_code: dict[str, str] = {}
         self._presence_due: set[str] = set()
         self._frames: dict[tuple, str] = {}
+        # Set when several processes share the workshops (server/cluster.py).
+        self.broker = None
+        # People connected to the other processes, by workshop.
+        self.remote_online: dict[str, set[str]] = {}
         for row in store.workshops():
             self._load(row["id"])
 
@@ -50,11 +54,22 @@ class Workshops:
         return ws
 
     def get(self, workshop_id: str) -> Workshop | None:
-        return self.states.get(workshop_id)
+        ws = self.states.get(workshop_id)
+        if self.broker is None:
+            return ws
+        if ws is None and self.store.workshop(workshop_id):
+            # Created by another process since this one started.
+            ws = self._load(workshop_id)
+        elif ws is not None and self.store.last_seq(ws.id) > ws.seq:
+            # Changed by another process while nobody here was watching it.
+            self.catch_up(ws.id)
+        return ws
 
     def by_join_code(self, code: str) -> Workshop | None:
         workshop_id = self.by_code.get(code)
-        return self.states.get(workshop_id) if workshop_id else None
+        if workshop_id is None and self.broker is not None:
+            workshop_id = self.store.workshop_id_for_code(code)
+        return self.get(workshop_id) if workshop_id else None
 
     def create(self, title: str, territory: str, boards=DEFAULT_BOARDS, demo: bool = False,
                locale: str = "fr") -> dict:
@@ -74,16 +89,49 @@ class Workshops:
 
     def join(self, ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT) -> str:
         """Adds a person; returns their participant id. Raises Rejected when the workshop refuses."""
-        events = rules.join(ws, name, organisation, role)
-        self.commit(ws, events)
-        return events[0]["participant"]
+        joined: list[dict] = []
 
-    def commit(self, ws: Workshop, events: list[dict], participant: str | None = None,
-               op: str | None = None) -> int:
-        """Stores events, folds them into the state and sends the change to every screen."""
-        if not events and op is None:
-            return ws.seq
-        stored = self.store.append(ws.id, ws.seq, events, participant, op)
+        def decide(ws: Workshop) -> list[dict]:
+            joined[:] = rules.join(ws, name, organisation, role)
+            return joined
+        self.commit(ws, decide)
+        return joined[0]["participant"]
+
+    def commit(self, ws: Workshop, decide, participant: str | None = None, op: str | None = None) -> bool:
+        """Decides, stores and folds a change, then sends it to every screen of this process.
+
+        `decide` is the list of events or, better, a function of the state returning
+        them: it runs inside the write transaction, after the events other processes
+        committed meanwhile are folded in, so it always decides on the latest state.
+        Returns False when `op` was already applied (a retry), True otherwise.
+        """
+        if self.broker is not None and not self.broker.healthy:
+            raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
+        with self.store.transaction():
+            caught = self._read_new(ws)
+            if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
+                stored, seen = [], True
+            else:
+                seen = False
+                events = decide(ws) if callable(decide) else decide
+                if caught and not callable(decide):
+                    raise Rejected(N_("L'atelier vient de changer : réessayez."))
+                stored = self.store.insert(ws.id, ws.seq, events, participant, op) if events or op else []
+        self._fold(ws, stored)
+        self._broadcast(ws, caught + stored)
+        if stored and self.broker is not None:
+            self.broker.notify(ws.id, ws.seq)
+        return not seen
+
+    def _read_new(self, ws: Workshop) -> list[dict]:
+        """Events other processes committed since this state was last brought up to date, folded in."""
+        if self.broker is None:
+            return []
+        fresh = list(self.store.events(ws.id, after=ws.seq))
+        self._fold(ws, fresh)
+        return fresh
+
+    def _fold(self, ws: Workshop, stored: list[dict]) -> None:
         try:
             for event in stored:
                 apply(ws, event)
@@ -93,15 +141,26 @@ class Workshops:
             ws.__dict__.update(self._load(ws.id).__dict__)
             self.states[ws.id] = ws
             raise
-        if stored:
-            mine = None
-            if render.needs_personal(ws, stored):
-                def mine(client: Client) -> str:
-                    return render.personal(ws, stored, client.view, client.locale, client.participant)
-            self.hub.room(ws.id).publish(
-                lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine)
-            self._after(ws, stored)
-        return ws.seq
+
+    def _broadcast(self, ws: Workshop, stored: list[dict]) -> None:
+        if not stored:
+            return
+        mine = None
+        if render.needs_personal(ws, stored):
+            def mine(client: Client) -> str:
+                return render.personal(ws, stored, client.view, client.locale, client.participant)
+        self.hub.room(ws.id).publish(
+            lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine)
+        self._after(ws, stored)
+
+    def catch_up(self, workshop_id: str) -> None:
+        """Another process committed changes to this workshop: fold them in and show them here."""
+        ws = self.states.get(workshop_id)
+        if ws is None:
+            return
+        fresh = list(self.store.events(ws.id, after=ws.seq))
+        self._fold(ws, fresh)
+        self._broadcast(ws, fresh)
 
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
@@ -133,14 +192,8 @@ class Workshops:
             if message.get("workshop") not in (None, ws.id):
                 raise Rejected(N_("Ce message concerne un autre atelier."))
             act = parse(message)
-            if op is not None and client.participant is not None:
-                seen = self.store.op_seq(ws.id, client.participant, op)
-                if seen is not None:
-                    client.push(seq=None, ack=op)
-                    return
             actor = Actor(client.participant, role, client.proxy_by)
-            events = rules.decide(ws, actor, act)
-            self.commit(ws, events, client.participant if op else None, op)
+            self.commit(ws, lambda ws: rules.decide(ws, actor, act), client.participant if op else None, op)
             if op:
                 client.push(ack=op)
         except Refusal as refusal:
@@ -185,6 +238,9 @@ class Workshops:
     def presence(self, ws: Workshop) -> None:
         room = self.hub.room(ws.id)
         online = room.online()
+        if self.broker is not None:
+            self.broker.share_presence(ws.id, online)
+            online += [p for p in self.remote_online.get(ws.id, ()) if p not in online]
         room.publish(lambda view, locale: render.presence(ws, online, view, locale))
 
     def facilitator(self, ws: Workshop, name: str) -> str:
@@ -210,7 +266,12 @@ class Workshops:
         if console.seconds_left(ws.timer, datetime.now(timezone.utc)) > 0.5:
             self.schedule_timer(ws)
             return
-        self.commit(ws, [{"type": "timer.expired", "version": version}])
+        def expired(ws: Workshop) -> list[dict]:
+            # Another process may have recorded it first, or the facilitator changed the timer.
+            if ws.timer is None or not ws.timer.running or ws.timer.version != version:
+                return []
+            return [{"type": "timer.expired", "version": version}]
+        self.commit(ws, expired)
 
     def start_timers(self) -> None:
         """After a restart: timers that ran out while the server was down are closed, others resumed."""
