@@ -62,6 +62,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="server processes sharing the port (needs --broker when more than 1)")
     parser.add_argument("--broker", default=os.environ.get("MAILLAGE_BROKER"),
                         help="Redis URL relaying changes between processes, e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument("--retention-days", type=int, default=os.environ.get("MAILLAGE_RETENTION_DAYS"),
+                        help="delete workshops idle for more than this many days (checked at start-up and daily)")
     return parser.parse_args(argv)
 
 
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     # reconnect during a restart then wait in the accept queue instead of being refused, which
     # would send each of them into a longer back-off.
     sock = listening_socket(args.host, args.port)
+    from server import privacy
     from server.app import create_app
     from server.settings import Settings
 
@@ -100,8 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     url = (args.public_url or f"http://{host_for_phones}:{args.port}").rstrip("/")
     settings = Settings(db_path=args.db, public_url=url, allowed_origins=tuple(args.allowed_origin),
                         coordinator_token=args.coordinator_token, https=args.https,
+                        retention_days=int(args.retention_days) if args.retention_days else None,
                         broker_url=args.broker)
     app = create_app(settings)
+    if settings.retention_days:
+        privacy.purge_expired(app, settings.retention_days)
     print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
     print(f"Coordination : {url}/coordination   (jeton : {app.state.coordinator_token})")
     if not args.no_demo:
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1:
         serve_workers(settings, args.workers, sock, options)
     else:
+        privacy.keep_for(app, settings.retention_days)
         uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
 

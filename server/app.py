@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
 from . import library
+from . import privacy_pages
 from .cluster import Broker
 from .hub import Hub
 from .settings import Settings
@@ -155,6 +156,10 @@ def create_app(settings: Settings) -> Starlette:
         Route("/bibliotheque", library.legacy),
         Route("/a/{workshop_id}/indicateurs/{board_id}/amorcer", library.seed, methods=["POST"]),
         Route("/a/{workshop_id}/indicateurs/{board_id}/moi", library.my_panel),
+        Route("/a/{workshop_id}/mes-contributions", privacy_pages.mine),
+        Route("/a/{workshop_id}/mes-contributions", privacy_pages.delete_mine, methods=["POST"]),
+        Route("/a/{workshop_id}/supprimer", privacy_pages.erase_form),
+        Route("/a/{workshop_id}/supprimer", privacy_pages.erase, methods=["POST"]),
         WebSocketRoute("/a/{workshop_id}/ws", live.live),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -23,6 +23,8 @@ class Settings:
     join_failures_per_minute: int = 10
     # Actions one connection may send per second, sustained (burst = 4 s worth).
     actions_per_second: float = 20.0
+    # Workshops idle for more than this many days are deleted (at start-up, then daily); None: kept.
+    retention_days: int | None = None
     # Redis URL shared by several server processes (server/cluster.py); None: one process, no broker.
     broker_url: str | None = None
     extra: dict = field(default_factory=dict)

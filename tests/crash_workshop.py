@@ -25,6 +25,7 @@ from pathlib import Path
 
 import websockets
 
+from live_server import stderr_text
 from players import Person, Server
 
 THROTTLED = "Trop de messages"
@@ -173,7 +174,7 @@ class Trial:
             self.server.process.wait()
             self.alive.clear()
             self.kill_times.append(time.monotonic() - start)
-            self.stderr.append(self.server.process.stderr.read().decode(errors="replace"))
+            self.stderr.append(stderr_text(self.server.process))
             # Everything a phone has seen acknowledged so far must already be in the file.
             seen = {op for p in phones for op in p.acked}
             self.checks.append(self._check_file(seen))
@@ -246,7 +247,7 @@ class Trial:
         finally:
             self.server.stop()
             if self.server.process is not None and self.server.process.stderr:
-                self.stderr.append(self.server.process.stderr.read().decode(errors="replace"))
+                self.stderr.append(stderr_text(self.server.process))
 
     async def _run(self) -> dict:
         host = Person(self.server)

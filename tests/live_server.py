@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import uvicorn
 
 from players import free_port
+from run import listening_socket
 from server.app import create_app
 from server.settings import Settings
 
@@ -60,7 +62,9 @@ class LiveServer:
                                 ws_per_message_deflate=True, timeout_graceful_shutdown=2,
                                 log_config=None)
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        # The same listening socket as run.py's (its send buffer bound matters to slow readers).
+        sockets = [listening_socket("127.0.0.1", self.port)]
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": sockets}, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -96,3 +100,19 @@ def digest(db: Path) -> str:
         return sha.hexdigest()
     finally:
         conn.close()
+
+
+def stderr_text(process) -> str:
+    """What a stopped server process wrote on stderr, without waiting for the pipe's end: a child
+    it spawned (the snapshot analysis worker) may still hold the pipe open."""
+    os.set_blocking(process.stderr.fileno(), False)
+    chunks = []
+    while True:
+        try:
+            chunk = process.stderr.read()
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")

@@ -1,0 +1,203 @@
+"""Privacy: a workshop deleted for good, a retention period, a contribution's words erased, and log
+lines that keep no one's address.
+
+Deleting is not enough with SQLite: a deleted row stays in its page until the page is reused, and
+in the write-ahead log until a checkpoint. So the connection deletes with `secure_delete` on (freed
+space is overwritten with zeros), then VACUUM rebuilds the file and a TRUNCATE checkpoint empties
+the WAL: a text typed in a deleted workshop is then nowhere in the files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import ipaddress
+import json
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+
+from boards.actions import REGISTRY, Text
+from boards.errors import Rejected
+from boards.i18n import N_
+from boards.state import replay
+
+from . import render
+
+log = logging.getLogger("maillage.privacy")
+
+# Close code for the phones of a deleted workshop: htmx does not reconnect after it.
+GONE = 4404
+DAY = 24 * 3600
+
+
+class ScrubFailed(RuntimeError):
+    """The WAL could not be emptied (a reader held it): deleted data may remain in the -wal file."""
+
+
+def scrub(db, vacuum: bool = True) -> None:
+    """Leaves no trace of deleted rows: zeroed free space, a rebuilt file, an empty WAL."""
+    if vacuum:
+        db.execute("VACUUM")
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise ScrubFailed("wal_checkpoint(TRUNCATE) was blocked by a reader")
+
+
+def _tables_of_workshops(db) -> list[str]:
+    """Every table with a workshop_id column: today's (events, ops, snapshots...) and tomorrow's."""
+    tables = [row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return [t for t in tables if any(col[1] == "workshop_id" for col in db.execute(f'PRAGMA table_info("{t}")'))]
+
+
+def erase(app, workshop_ids: list[str]) -> int:
+    """Deletes workshops and everything stored about them; returns how many existed."""
+    store, workshops, hub = app.state.store, app.state.workshops, app.state.hub
+    db = store.db
+    db.execute("PRAGMA secure_delete=ON")
+    found = 0
+    with db.atomic():
+        for workshop_id in workshop_ids:
+            for table in _tables_of_workshops(db):
+                db.execute(f'DELETE FROM "{table}" WHERE workshop_id = ?', [workshop_id])
+            found += db.execute("DELETE FROM workshops WHERE id = ?", [workshop_id]).rowcount
+    for workshop_id in workshop_ids:
+        _forget(workshops, hub, workshop_id)
+    scrub(db)
+    return found
+
+
+def _forget(workshops, hub, workshop_id: str) -> None:
+    """The live side: the workshop's state, its join code and its connected phones."""
+    ws = workshops.states.pop(workshop_id, None)
+    if ws is not None and workshops.by_code.get(ws.join_code) == workshop_id:
+        del workshops.by_code[ws.join_code]
+    room = hub.rooms.pop(workshop_id, None)
+    for client in list(room.clients) if room else ():
+        client.push(render.notice(client.locale, Rejected(N_("Cet atelier a été supprimé."))))
+        client.finish(GONE)
+
+
+# Retention ----------------------------------------------------------------------------------
+
+def expired(db, days: int, now: datetime | None = None) -> list[str]:
+    """Workshops with no activity for more than `days` days (last event, or creation)."""
+    now = now or datetime.now(timezone.utc)
+    limit = (now - timedelta(days=days)).isoformat(timespec="seconds")
+    rows = db.execute(
+        "SELECT w.id FROM workshops w LEFT JOIN events e ON e.workshop_id = w.id"
+        " GROUP BY w.id HAVING COALESCE(MAX(e.at), w.created_at) < ?", [limit])
+    return [row[0] for row in rows]
+
+
+def purge_expired(app, days: int) -> int:
+    ids = expired(app.state.store.db, days)
+    if ids:
+        erase(app, ids)
+        log.info("retention: %d workshop(s) idle for more than %d days deleted", len(ids), days)
+    return len(ids)
+
+
+def keep_for(app, days: int | None, every: float = DAY) -> None:
+    """With a retention period: purge once a day while the application runs (run.py purges at start-up)."""
+    if not days:
+        return
+    inner = app.router.lifespan_context
+
+    async def daily() -> None:
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(ScrubFailed):
+                purge_expired(app, days)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application):
+        async with inner(application) as state:
+            task = asyncio.create_task(daily())
+            try:
+                yield state
+            finally:
+                task.cancel()
+    app.router.lifespan_context = lifespan
+
+
+# A contribution's words, erased from the log ------------------------------------------------
+
+def _free_text_fields() -> set[str]:
+    """Names that are free text wherever an action uses them (not ids, choices or numbers)."""
+    kinds: dict[str, set[bool]] = {}
+    for cls in REGISTRY.values():
+        for f in dataclasses.fields(cls):
+            kinds.setdefault(f.name, set()).add(isinstance(f.metadata["read"], Text))
+    return {name for name, texts in kinds.items() if texts == {True}}
+
+
+def redact(app, ws, board_id: str, key: str, item_id: str) -> bool:
+    """Blanks the words of one deleted item in the events that carried them.
+
+    The state is the fold of the events, so this is done only if replaying the edited log gives
+    exactly the live state; otherwise nothing is changed and False is returned."""
+    db = app.state.store.db
+    texts = _free_text_fields()
+    db.execute("PRAGMA secure_delete=ON")
+    try:
+        with db.atomic():
+            rows = db.execute(
+                "SELECT seq, data FROM events WHERE workshop_id = ? AND json_extract(data, '$.board') = ?"
+                " AND json_extract(data, ?) = ?", [ws.id, board_id, f"$.{key}", item_id]).fetchall()
+            for seq, data in rows:
+                body = json.loads(data)
+                blank = {k: ("" if k in texts and isinstance(v, str) else v) for k, v in body.items()}
+                if blank != body:
+                    db.execute("UPDATE events SET data = ? WHERE workshop_id = ? AND seq = ?",
+                               [json.dumps(blank, ensure_ascii=False), ws.id, seq])
+            if repr(replay(ws.id, app.state.store.events(ws.id))) != repr(ws):
+                raise _Mismatch
+    except _Mismatch:
+        log.warning("redaction skipped: replay would differ from the live state (%s)", ws.id)
+        return False
+    scrub(db, vacuum=False)
+    return True
+
+
+class _Mismatch(Exception):
+    pass
+
+
+# Logs ---------------------------------------------------------------------------------------
+
+IPV4 = r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"
+# An IPv6 address has "::" or eight groups; times like 12:34:56 have neither.
+IPV6 = r"(?<![\w:])(?=[0-9A-Fa-f:]*::|(?:[0-9A-Fa-f]{1,4}:){7})[0-9A-Fa-f:]{2,39}(?![\w:])"
+ADDRESS = re.compile(f"{IPV4}|{IPV6}")
+# Capabilities that travel in query strings (the projector's key), as uvicorn logs websocket URLs.
+SECRET_QUERY = re.compile(r"([?&]cle=)[^&\s\"]+")
+
+
+def masked(address: str) -> str:
+    """The network an address belongs to (/24, /48), not the device."""
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address) + f"/{prefix}"
+
+
+class MaskAddresses(logging.Filter):
+    """Rewrites log records so that no full IP address nor projector key is written anywhere."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = SECRET_QUERY.sub(r"\1…", ADDRESS.sub(lambda m: masked(m.group(0)), message))
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def mask_logs() -> None:
+    """Installs the filter on every handler of the root logger (where uvicorn's records go too)."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskAddresses())
