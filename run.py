@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     from server.settings import Settings
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every record through this handler has its addresses masked; uvicorn's too (log_config=None below).
+    privacy.mask_logs()
     host_for_phones = lan_address() if args.host in ("0.0.0.0", "::") else args.host
     url = (args.public_url or f"http://{host_for_phones}:{args.port}").rstrip("/")
     settings = Settings(db_path=args.db, public_url=url, allowed_origins=tuple(args.allowed_origin),
@@ -125,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         serve_workers(settings, args.workers, sock, options)
     else:
         privacy.keep_for(app, settings.retention_days)
-        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, log_config=None, **options)).run(sockets=[sock])
 
 
 def serve_workers(settings, workers: int, sock: socket.socket, options: dict) -> None:
