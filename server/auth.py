@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections import defaultdict, deque
@@ -99,23 +100,42 @@ class JoinLimiter:
         self.per_client, self.per_address, self.window = per_client, per_address, window
         self.failures: dict[str, deque] = defaultdict(deque)
 
-    def _recent(self, key: str, now: float) -> deque:
-        stamps = self.failures[key]
+    def _recent(self, key: str, now: float):
+        # Looking does not create an entry: only failures take memory.
+        stamps = self.failures.get(key, ())
         while stamps and now - stamps[0] > self.window:
             stamps.popleft()
         return stamps
 
     def blocked(self, address: str, client: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
+        address = network_of(address)
         return (len(self._recent(f"c:{address}:{client}", now)) >= self.per_client
                 or len(self._recent(f"a:{address}", now)) >= self.per_address)
 
     def failed(self, address: str, client: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
+        address = network_of(address)
         self.failures[f"c:{address}:{client}"].append(now)
         self.failures[f"a:{address}"].append(now)
         if len(self.failures) > 50_000:
-            self.failures.clear()
+            # Forget what is over, not everything: clearing would lift the blocks of the guessers too.
+            for key in [k for k, stamps in self.failures.items() if now - stamps[-1] > self.window]:
+                del self.failures[key]
+
+
+def network_of(address: str) -> str:
+    """What one guesser controls: an IPv4 address, or an IPv6 /64 (one subscriber's prefix, in
+    which a script can take a new address for every try)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 class TokenBucket:
