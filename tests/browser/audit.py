@@ -155,6 +155,10 @@ CONTRAST = DESCRIBE + """
 """
 
 
+# Markup that came alive from typed text. Every hostile payload carries `marker`: in an event
+# handler, an htmx or style attribute, or as the whole text of an element of its own
+# (<b ...>pwn</b>), it means text was parsed as HTML; a javascript: address or an img with src=x
+# means the same whatever it holds.
 INJECTED = """
 (marker) => {
   const found = [];
@@ -162,14 +166,20 @@ INJECTED = """
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
       const active = name.startsWith('on') || name.startsWith('hx-') || name.startsWith('data-hx-')
-        || name.startsWith('ws-') || name === 'src' || name === 'href' || name === 'style' || name === 'srcdoc';
+        || name.startsWith('ws-') || name === 'style' || name === 'srcdoc';
       if (active && attr.value.includes(marker)) { found.push(el.tagName + ' ' + name + '=' + attr.value.slice(0, 60)); }
+      if (['href', 'src', 'action', 'formaction'].includes(name) && /^\\s*(javascript|vbscript|data:text\\/html)/i.test(attr.value)) {
+        found.push(el.tagName + ' ' + name + '=' + attr.value.slice(0, 60));
+      }
     }
-    if (el.tagName === 'SCRIPT' && !el.src) { found.push('inline script: ' + el.textContent.slice(0, 60)); }
+    if (el.tagName === 'IMG' && el.getAttribute('src') === 'x') { found.push('img src=x'); }
     if (['IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName)) { found.push(el.tagName); }
-  }
-  for (const a of document.querySelectorAll('a[href]')) {
-    if (/^\\s*javascript:/i.test(a.getAttribute('href'))) { found.push('javascript: link ' + a.textContent.slice(0, 40)); }
+    if (el.tagName === 'SCRIPT' && !el.src && !/json/.test(el.type) && el.textContent.includes(marker)) {
+      found.push('inline script: ' + el.textContent.slice(0, 60));
+    }
+    if (!['SCRIPT', 'STYLE', 'TITLE', 'TEXTAREA', 'OPTION'].includes(el.tagName) && el.textContent.trim() === marker) {
+      found.push('element of its own: ' + el.outerHTML.slice(0, 80));
+    }
   }
   return { found, ran: window.__pwned === undefined ? null : String(window.__pwned) };
 }

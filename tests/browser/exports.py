@@ -35,7 +35,11 @@ def download_all(page, links, folder: Path) -> dict[str, Path]:
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs, "no export link"
     saved = {}
-    for href in hrefs:
+    for index, href in enumerate(hrefs):
+        if index and index % 5 == 0:
+            # Chromium silently drops the 11th download in a row from one page (a guard against
+            # download floods): a person would not click that fast; reloading resets the count.
+            page.reload()
         parts = urlsplit(href)
         name = parts.path.rsplit("/", 1)[1] + (" ;" if unquote(parts.query).endswith("sep=;") else "")
         with page.expect_download() as download:
