@@ -166,7 +166,7 @@ async def territory(request: Request) -> Response:
     if not facilitated and not request.session.get("coordinator"):
         return html(request, "error.html", 403, message_key="facilitator_only")
     workshops.sort(key=lambda ws: ws.created_at, reverse=True)
-    return html(request, "territory.html", name=workshops[0].territory if workshops else name,
+    return html(request, "territory.html", territory=workshops[0].territory if workshops else name,
                 workshops=workshops, mine={ws.id for ws in facilitated})
 
 
