@@ -33,19 +33,35 @@ def required(field: dataclasses.Field) -> bool:
 
 
 def id_pool(ws: Workshop, events: list[dict]) -> dict[str, list[str]]:
-    """Ids this workshop knows, by the event key that carried them (note, card, actor, tie ...)."""
-    pool: dict[str, set[str]] = {"board": set(ws.boards), "participant": set(ws.participants),
-                                 "kind": set(KINDS), "phase": {p for k in KINDS.values() for p in k.PHASES}}
+    """Ids this workshop knows, by the name of the field that would carry them (note, card, actor,
+    category ...): things that exist now first, then ids seen in events (deleted things too).
+    Under "*text" are the words a board offers for choosing (actor types, tie types ...)."""
+    pool: dict[str, list[str]] = {"board": list(ws.boards), "participant": list(ws.participants),
+                                  "kind": list(KINDS), "phase": [p for k in KINDS.values() for p in k.PHASES],
+                                  "*text": []}
+
+    def add(key: str, values) -> None:
+        known = pool.setdefault(key, [])
+        known.extend(v for v in values if isinstance(v, str) and v not in known)
+
+    for board in ws.boards.values():
+        data = board.data
+        for f in dataclasses.fields(data) if dataclasses.is_dataclass(data) else ():
+            value = getattr(data, f.name)
+            if isinstance(value, dict):
+                add(f.name[:-3] + "y" if f.name.endswith("ies") else f.name.rstrip("s"), value)
+            elif isinstance(value, (list, tuple)):
+                add("*text", value)
     for event in events:
         for key, value in event.items():
             if isinstance(value, str) and key not in ("type", "at", "text", "title", "name") and len(value) <= 40 \
                     and value.isascii() and value.isalnum():
-                pool.setdefault(key, set()).add(value)
-    return {key: sorted(values) for key, values in pool.items()}
+                add(key, [value])
+    return pool
 
 
 def every_id(pool: dict[str, list[str]]) -> list[str]:
-    return sorted({value for values in pool.values() for value in values})
+    return sorted({value for key, values in pool.items() if key != "*text" for value in values})
 
 
 def accepted(reader, name: str, values) -> list:
@@ -63,26 +79,49 @@ def candidates_for(field: dataclasses.Field, pool: dict[str, list[str]]) -> list
     """Values the field's reader accepts, those that name things of this workshop first."""
     reader = field.metadata["read"]
     if isinstance(reader, Text):
-        return ["Texte de test"[: reader.max_len]]
-    named = pool.get(field.name, [])
-    ids = every_id(pool)
-    lists = [[i] for i in named[:3]] + [[i] for i in ids[:3]] + [[1], [0], ["1"]]
-    found = accepted(reader, field.name, [*named, *SCALARS, *lists])
+        return accepted(reader, field.name, ["Texte de test"[: reader.max_len], *pool.get("*text", [])[:5]])
+    named = pool.get(field.name, []) or pool.get("*local", [])
+    lists = [[i] for i in named[:3]] + [[1], [0], ["1"]]
+    found = accepted(reader, field.name, [*getattr(reader, "options", ()), *named[:8], *lists])
     if not found:
-        found = accepted(reader, field.name, ids)
+        found = accepted(reader, field.name, [*SCALARS, *every_id(pool)])
     return found
 
 
-def valid_messages(cls, pool: dict[str, list[str]], rng: random.Random, limit: int = 60) -> Iterator[dict]:
-    """Messages of type `cls` whose every field passes its reader (the rules may still refuse them)."""
+def _collections(data) -> list[str]:
+    if not dataclasses.is_dataclass(data):
+        return []
+    return [f.name for f in dataclasses.fields(data) if isinstance(getattr(data, f.name), dict)]
+
+
+def boards_for(cls, ws: Workshop) -> list[str]:
+    """The boards an action may concern: those whose kind declares it (or every board)."""
+    mine = [b.id for b in ws.boards.values() if cls in getattr(KINDS[b.kind], "ACTIONS", ())]
+    return mine or list(ws.boards)
+
+
+def valid_messages(cls, pool: dict[str, list[str]], rng: random.Random, limit: int = 60,
+                   fixed: dict | None = None, ws: Workshop | None = None) -> Iterator[dict]:
+    """Messages of type `cls` whose every field passes its reader (the rules may still refuse them).
+    An optional field is also tried left out."""
+    if ws is not None:
+        # For a field named after no known thing (into, keep, source ...): the things on its boards.
+        local = [key for b in boards_for(cls, ws) for f in _collections(ws.boards[b].data)
+                 for key in getattr(ws.boards[b].data, f)]
+        pool = {**pool, "*local": local}
     options = []
     for field in fields(cls):
-        values = candidates_for(field, pool)
+        if fixed and field.name in fixed:
+            values = [fixed[field.name]]
+        elif field.name == "board" and ws is not None:
+            values = boards_for(cls, ws)
+        else:
+            values = candidates_for(field, pool)[:8]
+        if not required(field):
+            values = [None, *values]
         if not values:
-            if required(field):
-                return
-            values = [None]
-        options.append((field.name, values[:8]))
+            return
+        options.append((field.name, values))
     combos = list(itertools.product(*(values for _, values in options)))
     rng.shuffle(combos)
     for combo in combos[:limit]:
@@ -103,11 +142,31 @@ def outcome(ws: Workshop, actor: Actor, message: Any) -> list[dict] | Exception:
 
 def allowed_message(ws: Workshop, actor: Actor, cls, pool, rng: random.Random) -> dict | None:
     """A message of type `cls` that `actor` may send now and that changes something, if one is found."""
+    found = allowed_somewhere(ws, actor, cls, pool, rng, phases=False)
+    return found[0] if found else None
+
+
+def allowed_somewhere(ws: Workshop, actor: Actor, cls, pool, rng: random.Random,
+                      phases: bool = True) -> tuple[dict, tuple[str, str] | None] | None:
+    """A message of type `cls` that `actor` may send and that changes something, now or once one
+    board is in another of its phases: (message, (board, phase) or None)."""
     ws = copy.deepcopy(ws)
-    for message in valid_messages(cls, pool, rng):
+    for message in valid_messages(cls, pool, rng, ws=ws):
         result = outcome(ws, actor, message)
         if isinstance(result, list) and result:
-            return message
+            return message, None
+    if not phases or "board" not in {f.name for f in fields(cls)}:
+        return None
+    for board in [ws.boards[b] for b in boards_for(cls, ws)]:
+        for phase in KINDS[board.kind].PHASES:
+            if phase == board.phase:
+                continue
+            trial = copy.deepcopy(ws)
+            trial.boards[board.id].phase = phase
+            for message in valid_messages(cls, pool, rng, limit=20, fixed={"board": board.id}):
+                result = outcome(trial, actor, message)
+                if isinstance(result, list) and result:
+                    return message, (board.id, phase)
     return None
 
 
