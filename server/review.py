@@ -14,7 +14,8 @@ from boards.network_compare import compare, match_actors
 
 from . import auth
 from .coordinator import is_coordinator, refuse
-from .pages import fold, html
+from .i18n import translate
+from .pages import fold, html, locale_of
 
 PALETTE = ("#1d4e89", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207",
            "#be185d", "#4d7c0f", "#475569", "#9a3412", "#1e40af")
@@ -57,10 +58,19 @@ def drawing(snapshot: dict, analysis: dict, positions: dict | None = None, key_o
     return {"nodes": nodes, "edges": edges, "legend": [(t, colour[t]) for t in types]}
 
 
-def figures(analysis: dict) -> list[dict]:
-    network = analysis["network"]
-    return [{"key": key, "label": label, "value": network.get(key), "explanation": EXPLANATIONS.get(key, "")}
-            for key, label in NETWORK_LABELS.items() if key in network]
+def explained(locale: str) -> dict:
+    """The plain-language sentence of every metric, in the reader's language."""
+    return {key: translate(locale, text) for key, text in EXPLANATIONS.items()}
+
+
+def labelled(locale: str) -> dict:
+    return {key: translate(locale, text) for key, text in NETWORK_LABELS.items()}
+
+
+def figures(analysis: dict, locale: str) -> list[dict]:
+    network, sentences = analysis["network"], explained(locale)
+    return [{"key": key, "label": label, "value": network.get(key), "explanation": sentences.get(key, "")}
+            for key, label in labelled(locale).items() if key in network]
 
 
 async def index(request: Request) -> Response:
@@ -93,9 +103,9 @@ async def snapshot_page(request: Request) -> Response:
                 if fold(s["territory"]) == fold(row["territory"]) and s["id"] != row["id"] and s["ready"]]
     analysis = row["analysis"]
     return html(request, "review/snapshot.html", row=row, snap=row["data"], analysis=analysis,
-                figures=figures(analysis) if analysis else [],
+                figures=figures(analysis, locale_of(request)) if analysis else [],
                 drawing=drawing(row["data"], analysis) if analysis else None,
-                explanations=EXPLANATIONS, siblings=siblings, exports=EXPORTS)
+                explanations=explained(locale_of(request)), siblings=siblings, exports=EXPORTS)
 
 
 def _pair(request: Request):
@@ -116,7 +126,7 @@ async def comparison_page(request: Request) -> Response:
     return html(request, "review/comparison.html", before=before, after=after, result=result,
                 drawing_before=drawing(before["data"], before["analysis"], result["positions"], matched),
                 drawing_after=drawing(after["data"], after["analysis"], result["positions"]),
-                labels=NETWORK_LABELS, explanations=EXPLANATIONS)
+                labels=labelled(locale_of(request)), explanations=explained(locale_of(request)))
 
 
 async def indicators_page(request: Request) -> Response:

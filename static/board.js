@@ -40,7 +40,7 @@
       var p = document.createElement("p");
       p.className = "out " + item.state;
       p.setAttribute("data-op", op);
-      p.textContent = item.label + " : " + t(item.state);
+      p.textContent = item.label + t("colon") + t(item.state);
       if (item.state === "refused") {
         var close = document.createElement("button");
         close.type = "button"; close.className = "link"; close.textContent = "×";

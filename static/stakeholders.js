@@ -11,6 +11,8 @@
   // One collator for every sort: localeCompare with a locale builds a new one per call (slow on phones).
   var byName = new Intl.Collator(document.documentElement.lang || "fr", { sensitivity: "base", numeric: true }).compare;
 
+  // Means as the reader writes numbers: "2,5" in French, "2.5" in English.
+  function decimal(text) { return document.documentElement.lang === "fr" ? text.replace(".", ",") : text; }
   function root() { return document.querySelector(".sh[data-board]"); }
   function flag(name) { var r = root(); return !!r && r.getAttribute("data-" + name) === "1"; }
   function chipOf(id) { return id ? document.getElementById("actor-" + id) : null; }
@@ -217,8 +219,8 @@
       dir.textContent = dir.getAttribute(!line.classList.contains("d") ? "data-both" : item.out ? "data-to" : "data-from");
       row.querySelector(".sh-r-other").textContent = name(item.other);
       row.querySelector(".sh-r-str").textContent = line.className.baseVal.match(/s(\d)/)[1];
-      row.querySelector(".sh-r-trust").textContent = q[0] === "-" ? "–" : q[0].replace(".", ",") + "/4";
-      row.querySelector(".sh-r-value").textContent = q[2] === "-" ? "–" : q[2].replace(".", ",") + "/4";
+      row.querySelector(".sh-r-trust").textContent = q[0] === "-" ? "–" : decimal(q[0]) + "/4";
+      row.querySelector(".sh-r-value").textContent = q[2] === "-" ? "–" : decimal(q[2]) + "/4";
       n.textContent = raters === 0 ? n.getAttribute("data-none") : raters === 1 ? n.getAttribute("data-one")
         : n.getAttribute("data-many").replace("{n}", raters);
       row.setAttribute("aria-label", row.querySelector(".sh-r-kind").textContent + " " + dir.textContent + " " + name(item.other));
