@@ -59,7 +59,8 @@ FOCUS = DESCRIBE + """
   let checked = 0;
   for (const el of candidates) {
     if (el.disabled || !shown(el)) { continue; }
-    el.focus({ preventScroll: true });
+    // As when reached with the keyboard: focusVisible asks for the keyboard focus style.
+    el.focus({ preventScroll: true, focusVisible: true });
     if (document.activeElement !== el) { continue; }
     checked += 1;
     const s = getComputedStyle(el);
@@ -192,8 +193,6 @@ def unlabelled(page) -> list[str]:
 
 def focus_missing(page) -> list[str]:
     """Controls that show no focus ring when reached with the keyboard."""
-    # One real key press puts the page in keyboard mode, so :focus-visible applies to what follows.
-    page.keyboard.press("Tab")
     result = page.evaluate(FOCUS)
     assert result["checked"] > 0, f"no focusable control found on {page.url}"
     return result["missing"]
@@ -207,6 +206,8 @@ def contrast_failures(page, minimum: float = 4.5) -> list[str]:
 
 def basics(page, contrast: bool = False) -> None:
     """Language, labels and focus on any page; contrast too on participant and projector pages."""
+    # Styles apply once their sheets are in: the DOM may be queried before that.
+    page.wait_for_load_state("load")
     lang = page.evaluate("document.documentElement.lang")
     assert lang == "fr", f"{page.url}: lang={lang!r}"
     assert unlabelled(page) == [], f"{page.url}: controls without a label: {unlabelled(page)}"

@@ -83,3 +83,33 @@ def touch_drag(page, locator, to_x: float, to_y: float, steps: int = 8) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     finally:
         cdp.detach()
+
+
+def draw_tie(phone, first: str, second: str, kind: str, strength: str, drawn=None) -> None:
+    """By touch: tap an actor, tap another, say what links them. `drawn(phone)` runs with the panel open."""
+    phone.locator(".sh-actors .sh-a", has_text=first).tap()
+    panel = phone.locator(".sh-panel")
+    expect(panel.locator(".sh-sel-name")).to_have_text(first)
+    phone.locator(".sh-actors .sh-a", has_text=second).tap()
+    form = panel.locator("form.sh-link-form")
+    expect(form).to_be_visible()
+    expect(form.locator(".sh-to")).to_have_text(second)
+    form.get_by_label("Type de coopération").select_option(kind)
+    form.get_by_label(strength).tap()
+    form.get_by_role("button", name="Tracer le lien").tap()
+    settled(phone)
+    expect(panel.locator(".sh-ties-list .sh-row", has_text=second)).to_be_visible()
+    if drawn:
+        drawn(phone)
+    panel.get_by_role("button", name="Fermer").tap()
+    expect(panel).to_be_hidden()
+
+
+def take_snapshot(fac, label: str) -> None:
+    """A wave: the facilitator freezes every board under a label."""
+    box = fac.locator("#instantanes")
+    box.get_by_label("Libellé de la vague").fill(label)
+    box.get_by_role("button", name="Prendre l'instantané").click()
+    fac.wait_for_url("**/animation?instantane=*")
+    expect(fac.locator("#instantanes li", has_text=label)).to_be_visible()
+    expect(fac.locator("#conn")).to_have_text("En ligne")

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed, check_exports, download_all
-from .steps import (add_board, create_workshop, join, online, screen_link, set_phase, settled, show_board,
-                    touch_drag)
+from .steps import (add_board, create_workshop, draw_tie, join, online, screen_link, set_phase, settled, show_board,
+                    take_snapshot, touch_drag)
 
 pytestmark = pytest.mark.browser
 
@@ -79,12 +79,12 @@ def test_a_whole_workshop(room):
             assert near(chip, "left", fx) and near(chip, "top", fy), chip.get_attribute("style")
 
     # A tie drawn by touch: tap one actor, then the other, then say what kind of tie.
-    draw_tie(bruno, "Mission locale", "Centre social", "orientation de publics", "3 · forte")
+    draw_tie(bruno, "Mission locale", "Centre social", "orientation de publics", "3 · forte",
+             drawn=lambda phone: room.shot(phone, "phone-tie"))
     for page in (*phones, wall, fac):
         expect(page.locator(".sh-ties polyline:not(.off)")).to_have_count(1)
         expect(page.locator(".sh-counts")).to_contain_text("1 lien")
         expect(page.locator(".sh-counts")).to_contain_text("1 acteur sans lien")
-    room.shot(bruno, "phone-tie")
 
     # Wave T0. ------------------------------------------------------------------------------------
     take_snapshot(fac, "T0 — mars")
@@ -220,6 +220,7 @@ def test_a_whole_workshop(room):
         expect(page.locator(".sh-counts")).to_contain_text("2 liens")
         expect(page.locator(".sh-counts")).to_contain_text("0 acteur sans lien")
     room.shot(wall, "projector-map")
+    fac.evaluate("window.scrollTo(0, 0)")
     room.shot(fac, "facilitator-console")
     take_snapshot(fac, "T1 — mars")
     for page in (*phones, wall):
@@ -266,29 +267,3 @@ def near(chip, side: str, fraction: float) -> bool:
     """Whether the chip sits within 4 % of the map's side from where the finger lifted."""
     value = chip.evaluate(f"(el) => parseFloat(el.style.{side})")
     return abs(value - fraction * 100) < 4
-
-
-def draw_tie(phone, first: str, second: str, kind: str, strength: str) -> None:
-    phone.locator(".sh-actors .sh-a", has_text=first).tap()
-    panel = phone.locator(".sh-panel")
-    expect(panel.locator(".sh-sel-name")).to_have_text(first)
-    phone.locator(".sh-actors .sh-a", has_text=second).tap()
-    form = panel.locator("form.sh-link-form")
-    expect(form).to_be_visible()
-    expect(form.locator(".sh-to")).to_have_text(second)
-    form.get_by_label("Type de coopération").select_option(kind)
-    form.get_by_label(strength).tap()
-    form.get_by_role("button", name="Tracer le lien").tap()
-    settled(phone)
-    expect(panel.locator(".sh-ties-list .sh-row", has_text=second)).to_be_visible()
-    panel.get_by_role("button", name="Fermer").tap()
-    expect(panel).to_be_hidden()
-
-
-def take_snapshot(fac, label: str) -> None:
-    box = fac.locator("#instantanes")
-    box.get_by_label("Libellé de la vague").fill(label)
-    box.get_by_role("button", name="Prendre l'instantané").click()
-    fac.wait_for_url("**/animation?instantane=*")
-    expect(fac.locator("#instantanes li", has_text=label)).to_be_visible()
-    expect(fac.locator("#conn")).to_have_text("En ligne")
