@@ -8,6 +8,8 @@ column, and one JSON file per bench holding the Python version, the repetitions 
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import os
 import platform
@@ -53,6 +55,23 @@ def pinned(command: list[str], core: int = SERVER_CORE) -> list[str]:
     return command
 
 
+STARTED: list["Process"] = []
+
+
+def _stop_all() -> None:
+    for process in STARTED:
+        process.kill()
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+# Servers run in sessions of their own, so they would outlive a bench that is interrupted.
+atexit.register(_stop_all)
+signal.signal(signal.SIGTERM, _terminated)
+
+
 class Process:
     """A server started for a bench: its pid, CPU seconds and resident memory, read from /proc."""
 
@@ -63,9 +82,12 @@ class Process:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "Process":
+        # A session of its own, as a service would have: with the kernel's autogroup scheduling, CPU
+        # is shared between sessions first, and the server must not share one with the load generator.
         self.process = subprocess.Popen(
             pinned(self.command, self.core), cwd=self.cwd, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
+        STARTED.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -116,10 +138,12 @@ class Process:
 
 
 def ours(db: Path, port: int | None = None) -> Process:
-    """Maillage itself, as a facilitator starts it, on the server core."""
+    """Maillage itself, as a facilitator starts it, on the server core. MAILLAGE_BENCH_SERVER may
+    name another checkout to measure instead (a proposed change, beside the same anchor)."""
     port = port or free_port()
+    root = Path(os.environ.get("MAILLAGE_BENCH_SERVER") or ROOT)
     return Process([sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
-                    "--no-demo", "--log-level", "warning"], port, "maillage")
+                    "--no-demo", "--log-level", "warning"], port, "maillage", cwd=root)
 
 
 def anchor(port: int | None = None) -> Process:
@@ -127,6 +151,23 @@ def anchor(port: int | None = None) -> Process:
     port = port or free_port()
     return Process([sys.executable, str(ROOT / "bench" / "anchor_server.py"), "--port", str(port)],
                    port, "anchor")
+
+
+def progress(message: str) -> None:
+    """A line on stderr while a bench runs, so a long run shows where it is."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def idle(processes: list[Process], threshold: float = 0.05, span: float = 0.5, limit: float = 60.0) -> bool:
+    """Waits until every server uses less than `threshold` of a core: both servers share the
+    server core, so one still working through its last window would slow the other's."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = [p.cpu() for p in processes]
+        await asyncio.sleep(span)
+        if all((p.cpu() - b) / span < threshold for p, b in zip(processes, before)):
+            return True
+    return False
 
 
 def scratch(prefix: str) -> Path:
@@ -166,9 +207,16 @@ def verdict(met: bool | None) -> str:
 def machine() -> dict:
     """When and under what load the figures were taken: call it before the bench starts, since
     the load average it records would otherwise include the bench itself."""
+    root = Path(os.environ.get("MAILLAGE_BENCH_SERVER") or ROOT)
+    try:
+        revision = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"],
+                                  capture_output=True, text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        revision = None
     return {"python": platform.python_version(), "cpus": os.cpu_count(),
             "taken_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "server": str(root), "revision": revision}
 
 
 def fmt(value, unit: str = "", digits: int = 1, width: int = 0) -> str:

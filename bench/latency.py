@@ -31,7 +31,8 @@ GOAL_P99_MS = {200: 50.0}
 WAIT_S = 60.0           # how long deliveries are waited for after the last send
 
 
-async def window(conns: list[lg.Conn], message, rate: float, seconds: float, base: int) -> dict:
+async def window(conns: list[lg.Conn], message, rate: float, seconds: float, base: int,
+                 both: list[c.Process]) -> dict:
     """Sends `rate * seconds` notes from the first SENDERS clients; latency samples in ms."""
     count = int(rate * seconds)
     sent_at: dict[int, float] = {}
@@ -45,6 +46,7 @@ async def window(conns: list[lg.Conn], message, rate: float, seconds: float, bas
             if at is not None and sender_of[k] is not conn:
                 samples.append((now - at) * 1000)
 
+    await c.idle(both)
     for conn in conns:
         conn.on_frame = on_frame
     await lg.settle(conns, quiet=0.3)
@@ -54,14 +56,17 @@ async def window(conns: list[lg.Conn], message, rate: float, seconds: float, bas
         sender_of[base + k], sent_at[base + k] = sender, time.perf_counter()
         await sender.send(message(base + k))
 
+    own, start = lg.own_cpu(), time.perf_counter()
     await lg.pace(rate, count, send)
+    busy = (lg.own_cpu() - own) / (time.perf_counter() - start)
     expected = count * (len(conns) - 1)
     await lg.wait_until(lambda: len(samples) >= expected, WAIT_S)
     await lg.settle(conns, quiet=0.3)
     for conn in conns:
         conn.on_frame = None
     return {"p50_ms": c.rounded(c.percentile(samples, 0.50), 2), "p99_ms": c.rounded(c.percentile(samples, 0.99), 2),
-            "max_ms": c.rounded(max(samples, default=None), 2), "samples": len(samples), "expected": expected}
+            "max_ms": c.rounded(max(samples, default=None), 2), "samples": len(samples), "expected": expected,
+            "loadgen_cpu": round(busy, 2), "closed": sum(1 for x in conns if x.closed_code is not None)}
 
 
 async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
@@ -70,8 +75,8 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
     top = max(n for n, _ in cases)
     with c.ours(scratch / "latency.db") as server, c.anchor() as bare:
         room = await lg.open_workshop(server.port)
-        cookies = await lg.join_many(room, top + 2)
-        sizes = await lg.probe_sizes(room, cookies[top:])
+        cookies = await lg.join_many(room, top)
+        sizes = await lg.probe_sizes(room, cookies[:2])
         rows, base = [], 0
         # The room grows from one case to the next; the console and the projector come in last
         # (see fanout.py).
@@ -84,11 +89,13 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
             bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes["first_bytes"]))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
-                runs["ours"].append(await window(ours_conns, lg.note, rate, seconds, base))
+                runs["ours"].append(await window(ours_conns, lg.note, rate, seconds, base, [server, bare]))
                 base += 100_000
                 runs["anchor"].append(await window(
-                    bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base))
+                    bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base, [server, bare]))
                 base += 100_000
+                c.progress(f"latency N={n}: ours p99 {runs['ours'][-1]['p99_ms']} ms, "
+                           f"anchor p99 {runs['anchor'][-1]['p99_ms']} ms")
             row = {"clients": n, "rate": rate}
             for side in ("ours", "anchor"):
                 for key in ("p50_ms", "p99_ms"):
@@ -131,7 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
     c.pin_here()
     lg.install_fast_loop()
     started = c.machine()
-    result = asyncio.run(measure(seconds=4.0 if args.quick else SECONDS))
+    result = asyncio.run(measure(cases=CASES[:1] if args.quick else CASES, seconds=3.0 if args.quick else SECONDS))
     report(result)
     c.write_json("latency", {"machine": started, **result}, args.out)
     return result

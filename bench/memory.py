@@ -46,8 +46,8 @@ async def ours_once(n: int) -> tuple[dict, dict]:
     scratch = c.scratch("memory")
     with c.ours(scratch / "memory.db") as server:
         room = await lg.open_workshop(server.port)
-        cookies = await lg.join_many(room, n + 2)
-        sizes = await lg.probe_sizes(room, cookies[n:])
+        cookies = await lg.join_many(room, n)
+        sizes = await lg.probe_sizes(room, cookies[:2])
         result = await grow(server, lg.participant_specs(room, cookies[:n], deflate=True),
                             lambda conn, k: conn.send({**lg.note(k), "op": f"m{k}"}))
     return result, sizes
@@ -67,6 +67,8 @@ async def measure(n: int = CLIENTS, repeats: int = REPEATS) -> dict:
         result, sizes = await ours_once(n)
         runs["ours"].append(result)
         runs["anchor"].append(await anchor_once(n, sizes))
+        c.progress(f"memory: ours {runs['ours'][-1]['kib_per_client']} KiB, anchor "
+                   f"{runs['anchor'][-1]['kib_per_client']} KiB per client")
     row = {"clients": n, "ours_kib": c.median(r["kib_per_client"] for r in runs["ours"]),
            "anchor_kib": c.median(r["kib_per_client"] for r in runs["anchor"])}
     row["ratio"] = c.rounded(c.ratio(row["ours_kib"], row["anchor_kib"]), 2)
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict:
     c.pin_here()
     lg.install_fast_loop()
     started = c.machine()
-    result = asyncio.run(measure(n=300 if args.quick else CLIENTS))
+    result = asyncio.run(measure(n=200 if args.quick else CLIENTS))
     report(result)
     c.write_json("memory", {"machine": started, **result}, args.out)
     return result

@@ -61,10 +61,13 @@ def test_memory_reads_both_servers_resident_size():
 
 
 def test_join_storm_gives_every_phone_its_first_render():
-    result = asyncio.run(join_storm.measure(phones=5, repeats=1))
-    row = figures(result, "ours_total_s", "anchor_total_s", "ratio")
-    # The first render carries the seeded notes, so the anchor was asked for a frame that large.
-    assert row["first_bytes"] > join_storm.SEED_NOTES * 100
+    result = asyncio.run(join_storm.measure(phones=5, repeats=1, console_phones=3))
+    phones_only, with_console = result["results"]
+    for row in result["results"]:
+        figures({"results": [row]}, "ours_total_s", "anchor_total_s", "ratio")
+        # The first render carries the seeded notes, so the anchor was asked for a frame that large.
+        assert row["first_bytes"] > join_storm.SEED_NOTES * 100
+    assert (phones_only["phones"], with_console["phones"], with_console["console"]) == (5, 3, True)
 
 
 def test_commit_times_both_sides():
@@ -77,7 +80,9 @@ def test_stall_takes_real_snapshots_and_times_acks(monkeypatch):
     monkeypatch.setattr(stall, "RATE", 10.0)
     monkeypatch.setattr(stall, "TIE_SOCKETS", 3)
     result = asyncio.run(stall.measure(actors=20, repeats=1, baseline_s=0.5))
-    row = figures(result, "baseline_p99_ms", "during_p99_ms", "analysis_s")
+    # A 20-actor analysis may be over before any note or ping falls inside it: only the quiet
+    # figures and the analysis itself are sure to exist.
+    row = figures(result, "baseline_p99_ms", "lag_baseline_p99_ms", "analysis_s")
     assert row["first_snapshot"]["baseline"]["acks"] > 0
 
 
