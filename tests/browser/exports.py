@@ -103,8 +103,17 @@ def check_exports(room, snapshot: dict[str, Path], comparison: dict[str, Path], 
     assert data["snapshot"]["label"] == "T1 — mars"
     assert len(data["graph"]["nodes"]) == 3 and len(data["graph"]["edges"]) == 2
 
-    for pack in (snapshot["dossier.zip"], comparison["dossier.zip"]):
+    levers = {row[3]: row[4] for row in rows(snapshot["freins_leviers.csv"])[1:]}
+    assert levers["Un référent commun par quartier"] == "8", levers
+
+    # The evidence packs: whole, and their HTML pages as self-contained as the single downloads.
+    for pack, expected in ((snapshot["dossier.zip"], 2), (comparison["dossier.zip"], 3)):
         with zipfile.ZipFile(pack) as archive:
             assert archive.testzip() is None
-            assert any(n.endswith(".html") for n in archive.namelist()), archive.namelist()
+            pages = [name for name in archive.namelist() if name.endswith(".html")]
+            archive.extractall(pack.parent / pack.stem)
+        assert len(pages) == expected, pages
+        for name in pages:
+            check_html(room.browser, pack.parent / pack.stem / name, "h1", [title if "comparaison" not in name
+                                                                            else "T0 — mars"])
     assert len(rows(comparison["changements.csv"])) > 1

@@ -174,6 +174,26 @@ def test_hostile_text_in_every_field_stays_text(room):
     link.get_by_label("Type de coopération").select_option(CMD)
     link.get_by_role("button", name="Tracer le lien").tap()
     settled(phone)
+    # Renamed from its panel, by the phone that added it.
+    add.get_by_label("Ajouter une organisation ou un collectif").fill("À renommer")
+    add.get_by_role("button", name="Ajouter l'acteur").tap()
+    settled(phone)
+    phone.locator(".sh-a", has_text="À renommer").tap()
+    edit = phone.locator(".sh-panel details.sh-edit")
+    edit.locator("summary").tap()
+    edit.get_by_label("Nom").fill(BRACES)
+    edit.get_by_role("button", name="Enregistrer").tap()
+    settled(phone)
+    phone.locator(".sh-panel").get_by_role("button", name="Fermer").tap()
+    # A list of actors imported by the facilitator; a name already on the map is reported back.
+    importer = fac.locator("form.sh-import")
+    importer.get_by_label("Liste d'acteurs (CSV : nom ; type)").set_input_files(files=[{
+        "name": "acteurs.csv", "mimeType": "text/csv",
+        "buffer": f"nom;type\n{HTMX};association\n{CMD};association\n{SCRIPT};association\n".encode()}])
+    importer.get_by_role("button", name="Importer").click()
+    expect(fac.locator(".sh-io [role=status] .notice")).to_contain_text("2 acteurs importés")
+    shows(fac, SCRIPT, ".sh-io [role=status] .notice .muted")
+    actors = (*actors, BRACES, HTMX, CMD)
     for page in (phone, fac, wall):
         for name in actors:
             shows(page, name, ".sh-a")
@@ -196,10 +216,22 @@ def test_hostile_text_in_every_field_stays_text(room):
         compose.get_by_label("Votre carte").fill(text)
         compose.get_by_role("button", name="Ajouter la carte").tap()
         settled(phone)
-    set_phase(fac, "Regroupement")
-    fac.locator(".lv-groups").get_by_label("Nouveau regroupement").fill(OOB)
-    fac.locator(".lv-groups").get_by_role("button", name="Créer").click()
+    social = fac.locator(".lv-catlist li").filter(has=fac.locator('input[value="Social"]'))
+    social.get_by_label("Nom de la catégorie").fill(BRACES[:40])
+    social.get_by_role("button", name="Renommer").click()
     settled(fac)
+    set_phase(fac, "Regroupement")
+    groups = fac.locator(".lv-groups")
+    for name in (OOB, "À renommer"):
+        groups.get_by_label("Nouveau regroupement").fill(name)
+        groups.get_by_role("button", name="Créer").click()
+        settled(fac)
+    second = groups.locator(".lv-clusters li").filter(has=fac.locator('input[value="À renommer"]'))
+    second.get_by_label("Nom du regroupement").fill(SVG)
+    second.get_by_role("button", name="Renommer").click()
+    settled(fac)
+    shows(fac, SVG, ".lv-groups .lv-cluster")
+    shows(fac, BRACES[:40], ".lv-field .lv-cat")
     for text in cards:
         card = fac.locator(".lv-field .lv-card").filter(has=fac.get_by_text(text, exact=True))
         card.get_by_label("Regroupement").select_option(label=OOB)
@@ -224,10 +256,20 @@ def test_hostile_text_in_every_field_stays_text(room):
     proposal.get_by_label("D'où viennent les données").fill(IMG)
     proposal.get_by_role("button", name="Proposer").tap()
     settled(phone)
+    mine = phone.locator(".ind-card", has_text=LINK)
+    mine.locator(".tools summary", has_text="Modifier").tap()
+    mine.get_by_label("Comment on le mesure").fill(CMD)
+    mine.get_by_role("button", name="Enregistrer").tap()
+    settled(phone)
     for page in (phone, fac, wall):
         shows(page, SCRIPT, ".ind-card h4")
         shows(page, LINK + " " + JS, ".ind-card h4")
         inert(page)
+    for page in (phone, fac):
+        card = page.locator(".ind-card", has_text=LINK)
+        card.locator("details", has_text="Définition et mesure").locator("summary").first.click()
+        shows(page, CMD, ".ind-about dd")
+        shows(page, SCRIPT + " " + BRACES + " " + RTL, ".ind-about dd")
 
     # A wave, reviewed and exported. ----------------------------------------------------------------
     show_board(fac, LINK)
