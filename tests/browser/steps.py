@@ -47,6 +47,11 @@ def settled(page, timeout: float = 15_000) -> None:
     assert refused.count() == 0, refused.all_inner_texts()
 
 
+def calm(page) -> None:
+    """The "saved" notes have faded out (for a screenshot without them)."""
+    expect(page.locator("#outbox .out")).to_have_count(0)
+
+
 def add_board(fac, title: str, kind: str) -> None:
     agenda = fac.locator("#agenda")
     agenda.get_by_label("Nouveau tableau").fill(title)
@@ -85,8 +90,9 @@ def touch_drag(page, locator, to_x: float, to_y: float, steps: int = 8) -> None:
         cdp.detach()
 
 
-def draw_tie(phone, first: str, second: str, kind: str, strength: str, drawn=None) -> None:
-    """By touch: tap an actor, tap another, say what links them. `drawn(phone)` runs with the panel open."""
+def draw_tie(phone, first: str, second: str, kind: str, strength: str, linking=None, drawn=None) -> None:
+    """By touch: tap an actor, tap another, say what links them. `linking(phone)` runs once the
+    form is filled, `drawn(phone)` once the tie is drawn, the panel still open."""
     phone.locator(".sh-actors .sh-a", has_text=first).tap()
     panel = phone.locator(".sh-panel")
     expect(panel.locator(".sh-sel-name")).to_have_text(first)
@@ -96,6 +102,8 @@ def draw_tie(phone, first: str, second: str, kind: str, strength: str, drawn=Non
     expect(form.locator(".sh-to")).to_have_text(second)
     form.get_by_label("Type de coopération").select_option(kind)
     form.get_by_label(strength).tap()
+    if linking:
+        linking(phone)
     form.get_by_role("button", name="Tracer le lien").tap()
     settled(phone)
     expect(panel.locator(".sh-ties-list .sh-row", has_text=second)).to_be_visible()

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed, check_exports, download_all
-from .steps import (add_board, create_workshop, draw_tie, join, online, screen_link, set_phase, settled, show_board,
-                    take_snapshot, touch_drag)
+from .steps import (add_board, calm, create_workshop, draw_tie, join, online, screen_link, set_phase, settled,
+                    show_board, take_snapshot, touch_drag)
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def test_a_whole_workshop(room):
 
     # A tie drawn by touch: tap one actor, then the other, then say what kind of tie.
     draw_tie(bruno, "Mission locale", "Centre social", "orientation de publics", "3 · forte",
-             drawn=lambda phone: room.shot(phone, "phone-tie"))
+             linking=lambda phone: room.shot(phone, "phone-linking"))
     for page in (*phones, wall, fac):
         expect(page.locator(".sh-ties polyline:not(.off)")).to_have_count(1)
         expect(page.locator(".sh-counts")).to_contain_text("1 lien")
@@ -137,6 +137,7 @@ def test_a_whole_workshop(room):
     # Tallies stay hidden until the results.
     for page in (*phones, wall):
         expect(page.locator(".lv-tally")).to_have_count(0)
+    calm(chloe)
     room.shot(chloe, "phone-vote")
     # A fourth point on a card already holding three is refused, on that phone only.
     full = chloe.locator(".lv-field .lv-card", has_text=cards[2][2])
@@ -221,6 +222,7 @@ def test_a_whole_workshop(room):
         expect(page.locator(".sh-counts")).to_contain_text("0 acteur sans lien")
     room.shot(wall, "projector-map")
     fac.evaluate("window.scrollTo(0, 0)")
+    calm(fac)
     room.shot(fac, "facilitator-console")
     take_snapshot(fac, "T1 — mars")
     for page in (*phones, wall):
@@ -246,7 +248,8 @@ def test_a_whole_workshop(room):
     expect(review.get_by_text(cards[1][2])).to_be_visible()
     expect(review.locator("table.figures tr", has_text=own)).to_contain_text("4")
     audit.basics(review)
-    room.shot(review, "review-snapshot", full_page=True)
+    review.locator(".network").scroll_into_view_if_needed()
+    room.shot(review, "review-snapshot")
     snapshot_downloads = download_all(review, review.locator("section.card .exports a"), room.artifacts / "t1")
 
     earlier = review.get_by_label("Comparer avec la vague")
@@ -256,7 +259,8 @@ def test_a_whole_workshop(room):
     expect(review.get_by_role("heading", name="Nouveaux liens (1)")).to_be_visible()
     expect(review.get_by_text("CAF — Centre social").or_(review.get_by_text("Centre social — CAF"))).to_be_visible()
     audit.basics(review)
-    room.shot(review, "review-comparison", full_page=True)
+    review.locator(".two").first.scroll_into_view_if_needed()
+    room.shot(review, "review-comparison")
     comparison_downloads = download_all(review, review.locator("p.exports a"), room.artifacts / "t0-t1")
 
     check_exports(room, snapshot_downloads, comparison_downloads, [name for name, _, _ in actors])
