@@ -9,6 +9,7 @@ as strings (htmx sends form values as text) and are converted here.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from .errors import InvalidAction
 from .i18n import N_
 
 OP_MAX = 64
+INTEGER = re.compile(r"-?[0-9]{1,11}")
 REGISTRY: dict[str, type] = {}
 # Keys a client may add to any message without it being an error.
 ENVELOPE = {"type", "op", "workshop", "HEADERS"}
@@ -62,7 +64,8 @@ class Int:
     def read(self, name: str, raw: Any) -> int:
         if isinstance(raw, bool):
             raise InvalidAction(N_("Le champ « %(field)s » doit être un nombre."), field=name)
-        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw) < 12:
+        # Only plain ASCII digits: str.isdigit() also accepts "²", which int() refuses.
+        if isinstance(raw, str) and INTEGER.fullmatch(raw.strip()):
             raw = int(raw.strip())
         if not isinstance(raw, int):
             raise InvalidAction(N_("Le champ « %(field)s » doit être un nombre."), field=name)

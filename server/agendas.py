@@ -47,7 +47,7 @@ async def apply(request: Request) -> Response:
     locale = locale_of(request)
     if choice in console.TEMPLATES:
         entries = [(kind, translate(locale, title)) for kind, title in console.TEMPLATES[choice][1]]
-    elif choice.startswith("saved:") and choice[6:].isdigit():
+    elif choice.startswith("saved:") and choice[6:].isascii() and choice[6:].isdigit():
         rows = [r for r in saved(request.app.state.store.db) if r["id"] == int(choice[6:])]
         entries = [tuple(entry) for entry in json.loads(rows[0]["boards"])] if rows else []
     else:

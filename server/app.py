@@ -52,7 +52,7 @@ class Guard:
                 response = PlainTextResponse("Requête refusée : elle ne vient pas de ce site.", 403)
                 return await response(scope, receive, send)
             declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_BODY:
+            if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
                 return await TOO_LARGE(scope, receive, send)
             receive = _bounded(receive)
 

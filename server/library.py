@@ -113,7 +113,7 @@ def _stale(request: Request) -> Response:
 
 def _base(form) -> int:
     raw = str(form.get("version", ""))
-    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
 
 
 async def index(request: Request) -> Response:
@@ -132,7 +132,7 @@ async def export(request: Request) -> Response:
     kind = request.path_params["format"]
     asked = request.query_params.get("version", "")
     try:
-        version, library = current(request.app.state.store.db, int(asked) if asked.isdigit() else None)
+        version, library = current(request.app.state.store.db, int(asked) if asked.isascii() and asked.isdigit() else None)
     except KeyError:
         raise HTTPException(404) from None
     if kind == "csv":
@@ -153,7 +153,7 @@ async def import_file(request: Request) -> Response:
     too_big = [translate(locale, "Fichier trop gros ou envoi illisible (%(max)s ko au plus).", {"max": UPLOAD_MAX // 1000})]
     # Starlette spools uploaded files to disk without a limit: refuse large bodies before reading them.
     length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > UPLOAD_MAX + 64_000:
+    if not (length.isascii() and length.isdigit()) or int(length) > UPLOAD_MAX + 64_000:
         return _index(request, 413, too_big)
     try:
         form = await request.form(max_files=1, max_fields=5, max_part_size=64_000)

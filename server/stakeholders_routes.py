@@ -56,7 +56,7 @@ def _refused(locale: str, refusal: Refusal) -> HTMLResponse:
 
 async def _upload(request: Request) -> bytes:
     length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > actor_csv.MAX_BYTES + ENVELOPE:
+    if not (length.isascii() and length.isdigit()) or int(length) > actor_csv.MAX_BYTES + ENVELOPE:
         raise Rejected(N_("Le fichier dépasse %(max)s Ko."), max=actor_csv.MAX_BYTES // 1024)
     try:
         async with request.form(max_files=1, max_fields=4, max_part_size=ENVELOPE) as form:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib.util
 import logging
 import os
 import sqlite3
@@ -18,10 +19,15 @@ from pathlib import Path
 
 import uvicorn
 
-from players import free_port
-from run import listening_socket
+from players import ROOT, free_port
 from server.app import create_app
 from server.settings import Settings
+
+# The project's run.py, loaded by path: bench/run.py may stand first on sys.path under the same name.
+_spec = importlib.util.spec_from_file_location("maillage_run", ROOT / "run.py")
+_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_run)
+listening_socket = _run.listening_socket
 
 
 class Records(logging.Handler):

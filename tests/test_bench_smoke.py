@@ -5,6 +5,7 @@ must come back with its figures; nothing here looks at how fast anything was.
 """
 
 import asyncio
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -19,8 +20,12 @@ import join_storm  # noqa: E402
 import latency  # noqa: E402
 import memory  # noqa: E402
 import plenary  # noqa: E402
-import run  # noqa: E402
 import stall  # noqa: E402
+
+# bench/run.py would shadow the project's run.py (which other tests import as "run").
+_spec = importlib.util.spec_from_file_location("bench_runner", BENCH / "run.py")
+bench_runner = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_runner)
 
 
 def figures(result: dict, *keys: str) -> dict:
@@ -93,9 +98,9 @@ def test_combined_table_reads_every_bench_json(tmp_path, capsys):
         "bench_analysis": {"results": [{"actors": 100, "ties": 300, "analyse_s": 0.1, "anchor_s": 0.2,
                                         "sources": None, "goal_s": None}]},
     }
-    rows = run.lines(fake)
+    rows = bench_runner.lines(fake)
     assert [r["verdict"] for r in rows] == ["MISSED", "—"]
-    run.print_combined(rows, "table")
+    bench_runner.print_combined(rows, "table")
     assert "1 fan-out CPU/frame" in capsys.readouterr().out
     written = common.write_json("all", {"table": rows}, tmp_path)
     assert json.loads(written.read_text())["table"][0]["ratio"] == "1.50x"
