@@ -13,7 +13,8 @@ const describe = (el) => {
   return el.tagName.toLowerCase() + id + cls + (text ? ' "' + text + '"' : '');
 };
 const shown = (el) => {
-  if (!el.getClientRects().length) { return false; }
+  // checkVisibility also knows the content of a closed <details>, laid out but not rendered.
+  if (!el.getClientRects().length || !el.checkVisibility({ visibilityProperty: true })) { return false; }
   const s = getComputedStyle(el);
   if (s.visibility === 'hidden' || s.display === 'none') { return false; }
   const box = el.getBoundingClientRect();
@@ -113,7 +114,8 @@ CONTRAST = DESCRIBE + """
     return [box.left + box.width / 2, box.top + box.height / 2];
   };
   const failures = [];
-  let checked = 0, unknown = 0;
+  let checked = 0;
+  const unknown = [];
   const formField = (el) => ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('svg, template, [hidden]') || el.tagName === 'OPTION') { continue; }
@@ -123,14 +125,15 @@ CONTRAST = DESCRIBE + """
     if (!own && !value) { continue; }
     // Inactive controls are exempt (WCAG 1.4.3).
     if (el.disabled || el.closest('button:disabled') || !shown(el)) { continue; }
-    let [x, y] = textPoint(el);
-    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) {
-      el.scrollIntoView({ block: 'center', inline: 'center' });
-      [x, y] = textPoint(el);
-    }
+    // Bring the text into view: within its own scrolling box first (a sheet over the page), then the page.
+    const inView = (p) => p[0] >= 1 && p[1] >= 1 && p[0] < innerWidth - 2 && p[1] < innerHeight - 2;
+    let point = textPoint(el);
+    if (!inView(point)) { el.scrollIntoView({ block: 'center', inline: 'nearest' }); point = textPoint(el); }
+    if (!inView(point)) { window.scrollBy(0, point[1] - innerHeight / 2); point = textPoint(el); }
+    const [x, y] = point;
     const stack = document.elementsFromPoint(x, y);
     const from = stack.indexOf(el);
-    if (from < 0) { unknown += 1; continue; }
+    if (from < 0) { unknown.push(describe(el) + ' (not found where its text is drawn)'); continue; }
     let bg = { r: 0, g: 0, b: 0, a: 0 };
     let known = true;
     for (const layer of stack.slice(from)) {
@@ -140,10 +143,10 @@ CONTRAST = DESCRIBE + """
       if (colour) { bg = over(bg, { ...colour, a: colour.a * opacity(layer) }); }
       if (bg.a >= 1) { break; }
     }
-    if (!known) { unknown += 1; continue; }
+    if (!known) { unknown.push(describe(el) + ' (over a background image)'); continue; }
     bg = over(bg, { r: 255, g: 255, b: 255, a: 1 });
     const text = parse(getComputedStyle(el).color);
-    if (!text) { unknown += 1; continue; }
+    if (!text) { unknown.push(describe(el) + ' (colour ' + getComputedStyle(el).color + ')'); continue; }
     const fg = over({ ...text, a: text.a * opacity(el) }, bg);
     checked += 1;
     const [hi, lo] = [lum(fg), lum(bg)].sort((p, q) => q - p);
@@ -199,9 +202,10 @@ def focus_missing(page) -> list[str]:
 
 
 def contrast_failures(page, minimum: float = 4.5) -> list[str]:
+    """Text below `minimum`:1, and text whose contrast could not be measured (a failure too)."""
     result = page.evaluate(CONTRAST, minimum)
     assert result["checked"] > 5, f"too little text checked on {page.url}: {result}"
-    return result["failures"]
+    return result["failures"] + result["unknown"]
 
 
 def basics(page, contrast: bool = False) -> None:

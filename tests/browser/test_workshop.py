@@ -50,6 +50,9 @@ def test_a_whole_workshop(room):
     for page in (*phones, wall):
         expect(page.locator("#stage-title")).to_have_text("Qui coopère aux Tilleuls ?")
 
+    # Meanwhile the facilitator starts adding a person without a phone.
+    people.get_by_text("Personnes sans téléphone").click()
+    people.get_by_label("Ajouter une personne sans téléphone (pseudonyme)").fill("Bernard")
     actors = (("Mission locale", "service public de l'emploi", amina), ("Centre social", "association", bruno),
               ("CAF", "institution publique", chloe))
     for name, kind, phone in actors:
@@ -62,9 +65,14 @@ def test_a_whole_workshop(room):
         for name, _, _ in actors:
             expect(page.locator(".sh-tray-list .sh-a", has_text=name)).to_be_visible()
         expect(page.locator(".sh-counts")).to_contain_text("3 acteurs")
+    # The panel of people has been refreshed with everyone's contributions: what was typed is still there.
+    expect(people.locator(".summary")).to_contain_text("3 sur 3 ont contribué à ce tableau")
+    people.get_by_role("button", name="Ajouter", exact=True).click()
+    settled(fac)
+    expect(people.locator(".people li", has_text="Bernard")).to_contain_text("sans téléphone")
+    expect(wall.locator("#online")).to_have_text("4 personnes connectées")
 
     # Placing by dragging with a finger.
-    map_box = amina.locator(".sh-map").bounding_box()
     spots = {"Mission locale": (0.75, 0.25), "Centre social": (0.3, 0.3), "CAF": (0.6, 0.7)}
     for name, (fx, fy) in spots.items():
         chip = amina.locator(".sh-a", has_text=name)
@@ -85,6 +93,8 @@ def test_a_whole_workshop(room):
         expect(page.locator(".sh-ties polyline:not(.off)")).to_have_count(1)
         expect(page.locator(".sh-counts")).to_contain_text("1 lien")
         expect(page.locator(".sh-counts")).to_contain_text("1 acteur sans lien")
+    # The projector shows; it never offers anything to do.
+    expect(wall.locator("form[ws-send], .sh-panel, button.sh-a")).to_have_count(0)
 
     # Wave T0. ------------------------------------------------------------------------------------
     take_snapshot(fac, "T0 — mars")
@@ -133,13 +143,13 @@ def test_a_whole_workshop(room):
             expect(card.locator(".lv-my")).to_contain_text(f"Vos points : {dots}")
         settled(phone)
         expect(phone.locator(".lv-dots")).to_contain_text("Vous avez placé tous vos points")
-    expect(fac.locator(".lv-progress")).to_contain_text(re.compile(r"\b3\b.*\b3\b.* ont placé tous leurs points"))
+    expect(fac.locator(".lv-progress")).to_contain_text(re.compile(r"\b3\b.*\b4\b.* ont placé tous leurs points"))
     # Tallies stay hidden until the results.
     for page in (*phones, wall):
         expect(page.locator(".lv-tally")).to_have_count(0)
     calm(chloe)
     room.shot(chloe, "phone-vote")
-    # A fourth point on a card already holding three is refused, on that phone only.
+    # A sixth point is refused, with the reason on that phone only; nothing changes.
     full = chloe.locator(".lv-field .lv-card", has_text=cards[2][2])
     full.get_by_role("button", name="Mettre un point sur cette carte").tap()
     expect(chloe.locator("#notice")).to_have_text("Vous avez déjà placé tous vos points (5).")
@@ -240,7 +250,7 @@ def test_a_whole_workshop(room):
     territory.get_by_role("link", name="T1 — mars").click()
     analysed(review)
     expect(review.locator("h1")).to_have_text("Atelier coopération — mars — T1 — mars")
-    expect(review.locator(".lead")).to_contain_text("3 participants")
+    expect(review.locator(".lead")).to_contain_text("4 participants (dont 1 sans téléphone)")
     nodes = review.locator(".network circle title")
     expect(nodes).to_have_count(3)
     expect(review.locator(".network line")).to_have_count(2)
