@@ -201,3 +201,36 @@ def test_every_page_carries_the_security_headers(server):
     for target in ("//ailleurs.example", "/\\ailleurs.example", "https://ailleurs.example", "/%2F%2Fx"):
         moved = host.http.get("/langue/en", params={"next": target})
         assert moved.status_code == 303 and not moved.headers["location"].startswith(("//", "/\\", "http")), target
+
+
+def test_dependency_floors_match_the_security_page_and_the_installed_versions():
+    """CI has no network to ask an advisory service: the floors are kept by hand in pyproject.toml
+    and docs/security.md, which must agree, and this machine must meet them."""
+    from importlib.metadata import PackageNotFoundError, version
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    from players import ROOT
+
+    declared = {}
+    for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        requirement = Requirement(line)
+        declared[requirement.name.lower()] = requirement
+    table = {}
+    for row in re.findall(r"^\| ([^|]+) \| ([^|]+) \|", (ROOT / "docs/security.md").read_text(), re.M):
+        for name in row[0].split(","):
+            table[name.strip().lower()] = row[1].strip()
+    missing = sorted(set(declared) - set(table))
+    assert not missing, f"dependencies without a line in docs/security.md: {missing}"
+    for name, requirement in declared.items():
+        floor = re.match(r"[\d.]+", table[name])
+        if floor:
+            assert any(spec.version == floor.group(0) for spec in requirement.specifier), \
+                f"{name}: pyproject says {requirement.specifier}, docs/security.md says {table[name]}"
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue   # an optional path (e.g. redis for --broker) not installed here
+        assert Version(installed) in requirement.specifier, f"{name} {installed} is below {requirement.specifier}"
