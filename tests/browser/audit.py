@@ -8,7 +8,8 @@ from __future__ import annotations
 DESCRIBE = """
 const describe = (el) => {
   const id = el.id ? '#' + el.id : '';
-  const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+  const names = typeof el.className === 'string' ? el.className.trim() : '';
+  const cls = names ? '.' + names.split(/\\s+/).join('.') : '';
   const text = (el.textContent || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 40);
   return el.tagName.toLowerCase() + id + cls + (text ? ' "' + text + '"' : '');
 };
@@ -94,7 +95,9 @@ CONTRAST = DESCRIBE + """
   };
   const opacity = (el) => {
     let o = 1;
-    for (let node = el; node && node.nodeType === 1; node = node.parentElement) { o *= parseFloat(getComputedStyle(node).opacity); }
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      o *= parseFloat(getComputedStyle(node).opacity);
+    }
     return o;
   };
   const lum = (c) => {
@@ -171,8 +174,9 @@ INJECTED = """
       const name = attr.name.toLowerCase();
       const active = name.startsWith('on') || name.startsWith('hx-') || name.startsWith('data-hx-')
         || name.startsWith('ws-') || name === 'style' || name === 'srcdoc';
-      if (active && attr.value.includes(marker)) { found.push(el.tagName + ' ' + name + '=' + attr.value.slice(0, 60)); }
-      if (['href', 'src', 'action', 'formaction'].includes(name) && /^\\s*(javascript|vbscript|data:text\\/html)/i.test(attr.value)) {
+      const address = ['href', 'src', 'action', 'formaction'].includes(name);
+      const scripted = address && /^\\s*(javascript|vbscript|data:text\\/html)/i.test(attr.value);
+      if ((active && attr.value.includes(marker)) || scripted) {
         found.push(el.tagName + ' ' + name + '=' + attr.value.slice(0, 60));
       }
     }
