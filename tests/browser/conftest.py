@@ -87,3 +87,6 @@ def room(chromium, tmp_path, request):
     finally:
         here.close()
         server.stop()
+    # Whatever the pages showed, the server must not have failed on the way.
+    log = server.process.stderr.read().decode("utf-8", "replace")
+    assert "Traceback" not in log, log[-5000:]
