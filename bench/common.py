@@ -55,6 +55,16 @@ def pinned(command: list[str], core: int = SERVER_CORE) -> list[str]:
     return command
 
 
+def waited(pid: int | str = "self") -> float:
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1e9
+
+
 STARTED: list["Process"] = []
 
 
@@ -107,6 +117,11 @@ class Process:
         """User + system CPU seconds of the server process so far (worker processes excluded)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def waited(self) -> float:
+        """Seconds this server's threads were ready to run but waited for a CPU (/proc schedstat):
+        on a shared machine, the part of a latency that is the machine's, not the server's."""
+        return waited(self.pid)
 
     def rss(self) -> int:
         """Resident memory in bytes."""

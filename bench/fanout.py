@@ -63,7 +63,9 @@ async def window(server: c.Process, conns: list[lg.Conn], senders: list[lg.Conn]
             "closed": sum(1 for x in conns if x.closed_code is not None),
             "loadgen_cpu": round((lg.own_cpu() - own) / (time.perf_counter() - start), 2),
             "mean_frame_bytes": round((sum(x.bytes for x in conns) - received) / max(frames, 1)),
-            "us_per_frame": round(spent / frames * 1e6, 2) if frames else None}
+            "us_per_frame": round(spent / frames * 1e6, 2) if frames else None,
+            # Per note per client: our hub may join two notes into one frame, the anchor never does.
+            "us_per_delivery": round(spent / (count * len(conns)) * 1e6, 2)}
 
 
 async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> dict:
@@ -101,6 +103,8 @@ async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> d
             ratio = c.ratio(ours_us, anchor_us)
             rows.append({"clients": n, "ours_us_per_frame": c.rounded(ours_us, 2),
                          "anchor_us_per_frame": c.rounded(anchor_us, 2), "ratio": c.rounded(ratio, 2),
+                         "ours_us_per_delivery": c.median(r["us_per_delivery"] for r in runs["ours"]),
+                         "anchor_us_per_delivery": c.median(r["us_per_delivery"] for r in runs["anchor"]),
                          "goal_ratio": GOAL_RATIO if n == GOAL_N else None,
                          "met": (ratio <= GOAL_RATIO) if n == GOAL_N and ratio else None,
                          "runs": runs})
@@ -117,11 +121,13 @@ def table_rows(result: dict) -> list[list[str]]:
         goal = f"≤{row['goal_ratio']}x" if row["goal_ratio"] else "—"
         rows.append([f"N={row['clients']}", c.fmt(row["ours_us_per_frame"], " µs"),
                      c.fmt(row["anchor_us_per_frame"], " µs"), c.fmt(row["ratio"], "x", 2), goal,
-                     c.verdict(row["met"])])
+                     c.verdict(row["met"]), c.fmt(row["ours_us_per_delivery"], " µs"),
+                     c.fmt(row["anchor_us_per_delivery"], " µs")])
     return rows
 
 
-COLUMNS = [("fan-out", 8), ("ours/frame", 11), ("anchor/frame", 13), ("ratio", 6), ("goal", 7), ("verdict", 7)]
+COLUMNS = [("fan-out", 8), ("ours/frame", 11), ("anchor/frame", 13), ("ratio", 6), ("goal", 7), ("verdict", 7),
+           ("ours/note/client", 17), ("anchor/note/client", 19)]
 
 
 def report(result: dict) -> None:

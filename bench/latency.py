@@ -32,7 +32,7 @@ WAIT_S = 60.0           # how long deliveries are waited for after the last send
 
 
 async def window(conns: list[lg.Conn], message, rate: float, seconds: float, base: int,
-                 both: list[c.Process]) -> dict:
+                 both: list[c.Process], server: c.Process) -> dict:
     """Sends `rate * seconds` notes from the first SENDERS clients; latency samples in ms."""
     count = int(rate * seconds)
     sent_at: dict[int, float] = {}
@@ -56,9 +56,11 @@ async def window(conns: list[lg.Conn], message, rate: float, seconds: float, bas
         sender_of[base + k], sent_at[base + k] = sender, time.perf_counter()
         await sender.send(message(base + k))
 
-    own, start = lg.own_cpu(), time.perf_counter()
+    own, start, queued, mine = lg.own_cpu(), time.perf_counter(), server.waited(), c.waited()
     await lg.pace(rate, count, send)
-    busy = (lg.own_cpu() - own) / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    busy = (lg.own_cpu() - own) / elapsed
+    queued, mine = (server.waited() - queued) / elapsed, (c.waited() - mine) / elapsed
     expected = count * (len(conns) - 1)
     await lg.wait_until(lambda: len(samples) >= expected, WAIT_S)
     await lg.settle(conns, quiet=0.3)
@@ -66,7 +68,8 @@ async def window(conns: list[lg.Conn], message, rate: float, seconds: float, bas
         conn.on_frame = None
     return {"p50_ms": c.rounded(c.percentile(samples, 0.50), 2), "p99_ms": c.rounded(c.percentile(samples, 0.99), 2),
             "max_ms": c.rounded(max(samples, default=None), 2), "samples": len(samples), "expected": expected,
-            "loadgen_cpu": round(busy, 2), "closed": sum(1 for x in conns if x.closed_code is not None)}
+            "loadgen_cpu": round(busy, 2), "server_waited": round(queued, 3), "loadgen_waited": round(mine, 3),
+            "closed": sum(1 for x in conns if x.closed_code is not None)}
 
 
 async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
@@ -89,14 +92,17 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
             bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes["first_bytes"]))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
-                runs["ours"].append(await window(ours_conns, lg.note, rate, seconds, base, [server, bare]))
+                runs["ours"].append(await window(ours_conns, lg.note, rate, seconds, base, [server, bare], server))
                 base += 100_000
                 runs["anchor"].append(await window(
-                    bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base, [server, bare]))
+                    bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base, [server, bare],
+                    bare))
                 base += 100_000
                 c.progress(f"latency N={n}: ours p99 {runs['ours'][-1]['p99_ms']} ms, "
                            f"anchor p99 {runs['anchor'][-1]['p99_ms']} ms")
-            row = {"clients": n, "rate": rate}
+            row = {"clients": n, "rate": rate,
+                   "waited": {side: c.median(r["server_waited"] for r in runs[side]) for side in runs},
+                   "loadgen_waited": c.median(r["loadgen_waited"] for r in runs["ours"] + runs["anchor"])}
             for side in ("ours", "anchor"):
                 for key in ("p50_ms", "p99_ms"):
                     row[f"{side}_{key}"] = c.rounded(c.median(r[key] for r in runs[side]), 2)
@@ -127,7 +133,10 @@ def table_rows(result: dict) -> list[list[str]]:
 def report(result: dict) -> None:
     c.print_table(f"Action-to-screen latency, every other client of the room, median of {result['repeats']} "
                   f"interleaved runs of {result['seconds']:g} s", COLUMNS, table_rows(result),
-                  [f"{result['senders']} senders; frames of {result['frame_sizes']['frame_bytes']} bytes on both servers."])
+                  [f"{result['senders']} senders; frames of {result['frame_sizes']['frame_bytes']} bytes on both servers.",
+                   "share of each window the server waited for a CPU (ours/anchor), and the load generator: "
+                   + "; ".join(f"N={r['clients']}: {r['waited']['ours']:.0%}/{r['waited']['anchor']:.0%}, "
+                               f"{r['loadgen_waited']:.0%}" for r in result["results"])])
 
 
 def main(argv: list[str] | None = None) -> dict:

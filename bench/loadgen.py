@@ -191,6 +191,7 @@ class Conn:
         self.bytes = 0
         self.first = first
         self.first_at: float | None = None
+        self.first_message = ""
         self.first_frame: asyncio.Future = asyncio.get_running_loop().create_future()
         self.on_frame: Callable[["Conn", str, float], None] | None = None
         self.acks: dict[str, asyncio.Future] = {}
@@ -203,8 +204,9 @@ class Conn:
         self.frames += 1
         self.bytes += len(message)
         if self.first_at is None and (self.first is None or self.first in message):
-            self.first_at = now
-            self.first_frame.set_result(message)
+            self.first_at, self.first_message = now, message
+            if not self.first_frame.done():     # a caller that gave up may have cancelled it
+                self.first_frame.set_result(message)
         if self.acks:
             for group in ACKS.findall(message):
                 for op in group.split():
@@ -259,7 +261,7 @@ async def open_conn(url: str, origin: str | None = None, cookie: str = "", hello
         headers["Cookie"] = cookie
     socket = await connect(url, origin=origin, additional_headers=headers,
                            compression="deflate" if deflate else None, max_size=64 * 2**20,
-                           ping_interval=None, close_timeout=2, open_timeout=120, create_connection=Receiver)
+                           ping_interval=None, close_timeout=2, open_timeout=600, create_connection=Receiver)
     conn = Conn(socket, label or url, first)
     if hello is not None:
         await conn.send(hello)

@@ -90,12 +90,12 @@ async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: lis
         votes.append((time.perf_counter(), card, made[card], voter))
         await voter.send({"type": "vote.add", "board": board, "card": card, "op": f"v{made[card]}-{card}"})
 
-    frames, cpu, own = sum(x.frames for x in conns), server.cpu(), lg.own_cpu()
+    frames, cpu, own, queued = sum(x.frames for x in conns), server.cpu(), lg.own_cpu(), server.waited()
     start = time.perf_counter()
     end = await lg.pace(rate, count, vote)
     elapsed = end - start
     frames = sum(x.frames for x in conns) - frames
-    server_cpu, own_cpu = server.cpu() - cpu, lg.own_cpu() - own
+    server_cpu, own_cpu, queued = server.cpu() - cpu, lg.own_cpu() - own, server.waited() - queued
 
     def caught_up() -> bool:
         return all(tallies[card][0] and tallies[card][0][-1] >= made[card]
@@ -127,6 +127,7 @@ async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: lis
             "frames_per_s": round(frames / elapsed), "server_cpu": round(server_cpu / elapsed, 2),
             "loadgen_cpu": round(own_cpu / elapsed, 2), "refused": refused[0], "unseen": missing,
             "closed": sum(1 for x in conns if x.closed_code is not None),
+            "server_waited": round(queued / elapsed, 3),
             "samples": len(samples)}
 
 
@@ -154,7 +155,7 @@ async def measure(phones: int = PHONES, rate: float = RATE, seconds: float = SEC
         await lg.close_all(conns + staff)
     ceiling = phones * TICK_RATE
     row = {"phones": phones, "votes_per_s": rate, "frame_ceiling": ceiling}
-    for key in ("p50_ms", "p99_ms", "frames_per_s", "server_cpu", "loadgen_cpu", "refused", "unseen"):
+    for key in ("p50_ms", "p99_ms", "frames_per_s", "server_cpu", "loadgen_cpu", "refused", "unseen", "server_waited"):
         row[key] = c.median(r[key] for r in runs)
     row["censored"] = any(r["unseen"] for r in runs)
     row["met"] = (not row["censored"] and row["p99_ms"] is not None and row["p99_ms"] < GOAL_P99_MS and row["frames_per_s"] <= ceiling)
@@ -175,11 +176,15 @@ def table_rows(result: dict) -> list[list[str]]:
 
 def report(result: dict) -> None:
     row = result["results"][0]
-    c.print_table(f"Plenary vote, vote to tally on other phones, median of {result['repeats']} runs of "
-                  f"{result['seconds']:g} s", COLUMNS, table_rows(result),
+    runs = len(row["runs"])
+    took = (f"median of {runs} runs" if runs > 1 else
+            "1 run (saturated: the next would measure its backlog)" if row["censored"] else "1 run")
+    c.print_table(f"Plenary vote, vote to tally on other phones, {took} of {result['seconds']:g} s",
+                  COLUMNS, table_rows(result),
                   [f"{result['observers']} observer phones; refused votes {row['refused']:g}; (vote, observer) "
                    f"pairs whose tally never came within {result['wait_s']:g} s: {row['unseen']:g} (counted as the time waited); "
-                   f"load generator CPU {row['loadgen_cpu'] * 100:.0f}%."])
+                   f"load generator CPU {row['loadgen_cpu'] * 100:.0f}%; the server waited for a CPU "
+                   f"{row['server_waited']:.0%} of the time."])
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -172,8 +172,9 @@ async def snapshot(room: lg.Room, db: Path, label: str) -> tuple[float, float]:
         reader.close()
 
 
-async def one_round(stream: Stream, probe: Probe, room: lg.Room, db: Path, label: str, baseline_s: float) -> dict:
-    begin = time.perf_counter()
+async def one_round(server: c.Process, stream: Stream, probe: Probe, room: lg.Room, db: Path, label: str,
+                    baseline_s: float) -> dict:
+    begin, queued = time.perf_counter(), server.waited()
     await asyncio.sleep(baseline_s)
     ended = time.perf_counter()
     quiet = summary(await stream.latencies(begin + 0.2, ended))
@@ -181,7 +182,8 @@ async def one_round(stream: Stream, probe: Probe, room: lg.Room, db: Path, label
     answered, analysed = await snapshot(room, db, label)
     during = summary(await stream.latencies(posted, posted + analysed))
     await asyncio.sleep(0.3)
-    return {"baseline": quiet, "during": during, "lag_baseline": probe.lag(begin + 0.2, ended),
+    return {"server_waited": round((server.waited() - queued) / (time.perf_counter() - begin), 3),
+            "baseline": quiet, "during": during, "lag_baseline": probe.lag(begin + 0.2, ended),
             "lag_during": probe.lag(posted, posted + analysed), "route_s": round(answered, 3),
             "analysis_s": round(analysed, 3)}
 
@@ -199,11 +201,11 @@ async def measure(actors: int = ACTORS, repeats: int = REPEATS, baseline_s: floa
         stream = Stream(conns[:SENDERS], RATE)
         probe = Probe(conns[SENDERS:SENDERS + PROBES], PING_EVERY)
         tasks = [asyncio.create_task(stream.run()), asyncio.create_task(probe.run())]
-        first = await one_round(stream, probe, room, db, "T0", baseline_s)
+        first = await one_round(server, stream, probe, room, db, "T0", baseline_s)
         c.progress(f"stall: first wave analysed in {first['analysis_s']} s")
         runs = []
         for k in range(repeats):
-            runs.append(await one_round(stream, probe, room, db, f"T{k + 1}", baseline_s))
+            runs.append(await one_round(server, stream, probe, room, db, f"T{k + 1}", baseline_s))
             c.progress(f"stall: loop lag p99 {runs[-1]['lag_during']['p99_ms']} ms during the analysis, "
                        f"{runs[-1]['lag_baseline']['p99_ms']} ms without")
         stream.running = probe.running = False
@@ -215,6 +217,7 @@ async def measure(actors: int = ACTORS, repeats: int = REPEATS, baseline_s: floa
             row[f"{phase}_{key}"] = c.median(r[phase][key] for r in runs)
     row["analysis_s"] = c.median(r["analysis_s"] for r in runs)
     row["route_s"] = c.median(r["route_s"] for r in runs)
+    row["server_waited"] = c.median(r["server_waited"] for r in runs)
     row["met"] = row["lag_during_p99_ms"] is not None and row["lag_during_p99_ms"] < GOAL_STALL_MS
     row["first_snapshot"] = first
     row["runs"] = runs

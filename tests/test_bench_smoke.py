@@ -104,3 +104,10 @@ def test_combined_table_reads_every_bench_json(tmp_path, capsys):
     assert "1 fan-out CPU/frame" in capsys.readouterr().out
     written = common.write_json("all", {"table": rows}, tmp_path)
     assert json.loads(written.read_text())["table"][0]["ratio"] == "1.50x"
+
+
+def test_a_storm_that_outlasts_its_cap_is_stopped_and_marked():
+    result = asyncio.run(join_storm.measure(phones=5, repeats=1, console_phones=3, cap=0.001))
+    for row in result["results"]:
+        assert row["censored"] is True
+        assert row["ours_total_s"] == 0.001
