@@ -233,5 +233,8 @@ async def qr(request: Request) -> Response:
     ws, missing = _workshop_or_404(request)
     if missing:
         return missing
+    # The QR code carries the join code: only people of the workshop may print it.
+    if not (auth.facilitator_of(request.session, ws.id) or auth.participant_of(request.session, ws.id)):
+        return html(request, "error.html", 403, message_key="facilitator_only")
     svg = render.qr_svg(join_url(request, ws.join_code), scale=10)
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -316,7 +316,7 @@ class Chromium:
         self.profile = tempfile.mkdtemp()
         port = free_port()
         self.process = subprocess.Popen(
-            [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            [shutil.which("chromium"), "--headless", "--no-sandbox", "--lang=fr-FR", "--accept-lang=fr-FR", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
              f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
