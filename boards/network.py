@@ -259,7 +259,8 @@ def analyse(snapshot: dict, *, exact_limit: int = EXACT_LIMIT, seed: int = 42,
     n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
     adjacency = [[index[m] for m in simple[node]] for node in nodes]
-    pieces = sorted(([index[m] for m in piece] for piece in nx.connected_components(simple)),
+    # Members sorted: a set of names iterates in an order that changes with each process.
+    pieces = sorted((sorted(index[m] for m in piece) for piece in nx.connected_components(simple)),
                     key=min)
     between, closeness, sources = path_metrics(
         adjacency, pieces, sample_size=None if n <= exact_limit else sample_size, seed=seed)

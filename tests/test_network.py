@@ -262,3 +262,19 @@ def test_any_small_map_gives_consistent_json(n, ties, name):
                and 0 <= a["eigenvector"] <= 1 + 1e-9 for a in result["actors"])
     alone = {a["community"] for a in result["actors"] if a["degree"] == 0}
     assert len(alone) == net["isolated_count"] <= net["components"]
+
+
+def test_sampled_analysis_repeats_across_processes():
+    """The same map gives the same figures in another process (hash order must not matter)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, json; sys.path.insert(0, 'tests'); from test_network import random_map; "
+            "from boards import network; a = network.analyse(random_map(300, 600, seed=5), exact_limit=50, "
+            "sample_size=30); print(json.dumps([x['betweenness'] for x in a['actors']]))")
+    root = Path(__file__).resolve().parent.parent
+    outputs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(outputs) == 1
