@@ -27,7 +27,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 VIEWS = ("participant", "facilitator", "screen")
 # Events that change the workshop frame around the boards rather than one board.
 FRAME_EVENTS = {"board.added", "board.renamed", "board.shown", "board.phase", "workshop.locked",
-                "workshop.created", "board.moved", "board.removed", "workshop.browse"}
+                "workshop.created", "board.moved", "board.removed", "workshop.browse",
+                # Names appear on boards (authors on the facilitator's screen, the people panel).
+                "participant.renamed"}
 
 
 def qr_svg(data: str, scale: int = 6) -> str:
