@@ -131,7 +131,9 @@ class Phone:
                 if op not in self.inflight:
                     continue
                 del self.inflight[op]
-                if reasons and all(THROTTLED in r for r in reasons):
+                # A refusal for rate comes with its notice at most once a second; every other
+                # refusal comes with its own.
+                if all(THROTTLED in r for r in reasons):
                     # The server asked us to slow down: the same operation goes again a bit later.
                     self.later[op] = now + 0.3
                 else:
@@ -261,12 +263,27 @@ class Trial:
             phones.append(Phone(person, steps, board="b2"))
         start = time.monotonic()
         killer = asyncio.create_task(self._killer(phones, start))
+        playing = asyncio.create_task(asyncio.wait_for(
+            asyncio.gather(*(self._play(p) for p in phones)), self.deadline))
         try:
-            await asyncio.wait_for(asyncio.gather(*(self._play(p) for p in phones)), self.deadline)
+            # A restart that fails ends the trial at once, with the server's own words.
+            await asyncio.wait({killer, playing}, return_when=asyncio.FIRST_EXCEPTION)
+            if killer.done() and killer.exception() is not None:
+                raise AssertionError(f"seed {self.seed}: restart failed: {killer.exception()!r}; "
+                                     f"server log: {self.stderr[-1:]}") from killer.exception()
+            await playing
+        except asyncio.TimeoutError:
+            state = [{"acked": len(p.acked), "inflight": sorted(p.inflight)[:3], "later": len(p.later),
+                      "next": p.next_step, "refused": len(p.refusals), "reconnects": p.reconnects,
+                      "connected": p.person.socket is not None} for p in phones]
+            raise AssertionError(f"seed {self.seed}: not done after {self.deadline} s "
+                                 f"(kills at {self.kill_times}): {state}") from None
         finally:
+            playing.cancel()
             # The killer finishes a restart it has begun, then stops.
             self.finished.set()
-            await killer
+            if not killer.done():
+                await killer
             for phone in phones:
                 await phone.person.close()
         elapsed = time.monotonic() - start
