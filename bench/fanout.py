@@ -71,11 +71,10 @@ async def window(server: c.Process, conns: list[lg.Conn], senders: list[lg.Conn]
 async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> dict:
     lg.raise_fd_limit()
     scratch = c.scratch("fanout")
-    top = max(sizes)
     with c.ours(scratch / "fanout.db") as server, c.anchor() as bare:
         room = await lg.open_workshop(server.port)
-        # A workshop takes 2,000 participants at most: the probe borrows two of them first.
-        cookies = await lg.join_many(room, top)
+        # A workshop takes 2,000 participants at most: the probe borrows the first two.
+        cookies = await lg.join_many(room, 2)
         sizes_seen = await lg.probe_sizes(room, cookies[:2])
         rows = []
         # The room grows from one size to the next rather than opening 2,000 sockets again for each
@@ -84,6 +83,8 @@ async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> d
         # with the console open each arrival re-renders its whole list of people).
         people, bare_conns, staff = [], [], []
         for n in sorted(sizes):
+            # People join as the room grows: the console lists everyone who joined, connected or not.
+            cookies += await lg.join_many(room, n - len(cookies))
             await lg.close_all(staff)
             people += await lg.open_many(lg.participant_specs(room, cookies[len(people):n]))
             staff = await lg.open_many(lg.staff_specs(room))

@@ -75,16 +75,17 @@ async def window(conns: list[lg.Conn], message, rate: float, seconds: float, bas
 async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
     lg.raise_fd_limit()
     scratch = c.scratch("latency")
-    top = max(n for n, _ in cases)
     with c.ours(scratch / "latency.db") as server, c.anchor() as bare:
         room = await lg.open_workshop(server.port)
-        cookies = await lg.join_many(room, top)
+        cookies = await lg.join_many(room, 2)
         sizes = await lg.probe_sizes(room, cookies[:2])
         rows, base = [], 0
         # The room grows from one case to the next; the console and the projector come in last
         # (see fanout.py).
         people, bare_conns, staff = [], [], []
         for n, rate in sorted(cases):
+            # People join as the room grows: the console lists everyone who joined, connected or not.
+            cookies += await lg.join_many(room, n - len(cookies))
             await lg.close_all(staff)
             people += await lg.open_many(lg.participant_specs(room, cookies[len(people):n]))
             staff = await lg.open_many(lg.staff_specs(room))

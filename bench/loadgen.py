@@ -146,11 +146,13 @@ async def join(room: Room, name: str) -> str:
 
 
 async def join_many(room: Room, count: int, concurrency: int = 32, prefix: str = "Personne") -> list[str]:
+    """`count` more people join (numbered after those already in `room.cookies`)."""
     gate = asyncio.Semaphore(concurrency)
+    first = len(room.cookies)
 
     async def one(index: int) -> str:
         async with gate:
-            return await join(room, f"{prefix} {index + 1}")
+            return await join(room, f"{prefix} {first + index + 1}")
 
     cookies = await asyncio.gather(*(one(i) for i in range(count)))
     room.cookies.extend(cookies)
@@ -230,6 +232,8 @@ class Conn:
             self.closed_code = self.socket.close_code
             if not self.first_frame.done():
                 self.first_frame.set_exception(ConnectionError(f"{self.label} closed before its first frame"))
+                # Whoever awaits it still gets the error; nobody awaiting is not worth a warning.
+                self.first_frame.exception()
 
     async def send(self, message: dict) -> None:
         await self.socket.send(json.dumps(message))
