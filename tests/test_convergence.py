@@ -378,6 +378,21 @@ def test_a_participant_renamed_reaches_the_boards_of_every_screen():
         machine.close()
 
 
+def test_a_table_captain_sees_the_person_without_a_phone_just_added():
+    """Found by the machine: the captain's panel lists the people they may type for; one added
+    (by the facilitator, or by the captain) must appear there without a reload."""
+    for adder in ("animation", "bob"):
+        machine = Convergence()
+        try:
+            bob, host = phone(machine, "bob"), phone(machine, "animation")
+            machine.send(host, {"type": "participant.captain", "participant": bob.me, "captain": True})
+            machine.settle()
+            machine.send(phone(machine, adder), {"type": "participant.add_offline", "name": "Sans téléphone"})
+            machine.settle()
+        finally:
+            machine.close()
+
+
 def test_pages_converge_through_drops_and_a_restart():
     """A scripted run of the machine's moves, so that each of them is exercised on every run."""
     machine = Convergence()
