@@ -8,10 +8,12 @@ writes at warning level or above is kept, so a test can assert that nothing went
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import importlib.util
 import logging
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -122,3 +124,27 @@ def stderr_text(process) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode(errors="replace")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+
+
+def stop_reaping(server) -> list[int]:
+    """Stops a `players.Server` and ends the processes it had started that outlive it (the snapshot
+    analysis worker and multiprocessing's resource tracker do, today); returns their ids."""
+    spawned = children(server.process.pid) if server.process else []
+    server.stop()
+    deadline = time.monotonic() + 3
+    alive = spawned
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()]
+        time.sleep(0.1)
+    for pid in alive:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return alive

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from live_server import LiveServer, stderr_text
+from live_server import LiveServer, stderr_text, stop_reaping
 from players import Person, Server
 from server import privacy
 
@@ -89,7 +89,9 @@ def test_deleting_a_workshop_leaves_no_trace_on_disk(server, tmp_path):
     assert refused.status_code == 400
     # The other workshop of the same territory is untouched, and the server goes on.
     assert f"Note {keeper}" in bob.http.get(f"/a/{other['id']}").text
-    server.stop()
+    leftovers = stop_reaping(server)
+    if leftovers:
+        print(f"privacy: the stopped server left {len(leftovers)} process(es) running (snapshot worker): ended")
     assert canary not in stderr_text(server.process)
     assert files_holding(tmp_path, canary) == []
     server.start()
