@@ -137,6 +137,10 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
     return "".join(parts)
 
 
+def captain(ws: Workshop, view: str, locale: str, me: str | None) -> str:
+    return env(locale).get_template("workshop/_captain.html").render(ws=ws, view=view, me=me, oob=True)
+
+
 def presence(ws: Workshop, online: list[str], view: str, locale: str) -> str:
     template = env(locale).get_template("workshop/_presence.html")
     return template.render(ws=ws, online=online, view=view)

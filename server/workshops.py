@@ -170,6 +170,12 @@ class Workshops:
             self._presence_soon(ws)
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
+        if any(event["type"] in ("participant.joined", "participant.removed") for event in stored):
+            # A captain's list of people without a phone lives on the captain's own page.
+            for client in self.hub.room(ws.id).clients:
+                person = ws.participants.get(client.participant or "")
+                if person is not None and person.captain and client.proxy_by is None:
+                    client.push(render.captain(ws, client.view, client.locale, client.participant))
         for event in stored:
             if event["type"] == "participant.captain":
                 # What a captain may do shows on their own page only: re-render it for them.
