@@ -170,8 +170,8 @@ class Trial:
         for number in range(self.kills):
             # The first kill falls early enough that every trial has one; later ones anywhere.
             await asyncio.sleep(self.rng.uniform(0.05, 0.9 if number == 0 else 1.5))
-            if self.finished.is_set():
-                return
+            if self.finished.is_set() or all(p.done for p in phones):
+                return   # a kill after the script's end would prove less: none is counted then
             self.server.process.kill()
             self.server.process.wait()
             self.alive.clear()
