@@ -3,8 +3,8 @@
 Runs from the repository root. The live benches start their servers pinned to core 0 (taskset)
 and run their load generator pinned to core 1; the analysis, export and commit benches run on
 core 0. Each bench runs in its own process and writes bench/results/<name>.json; this script then
-prints one combined table and writes bench/results/all.json. A full run takes about a quarter of
-an hour; --quick is a smaller sanity pass of a few minutes whose results go to
+prints one combined table and writes bench/results/all.json. A full run takes about twenty minutes
+on a lightly loaded machine; --quick is a smaller sanity pass of about three minutes whose results go to
 bench/results/quick/ (the full results are left as they are).
 """
 
