@@ -50,9 +50,10 @@ def failures(report: dict) -> list[str]:
     return found
 
 
-def trial(seed: int, kills: int, actions: int) -> dict:
+def trial(seed: int, args, kills: int) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
-        return asyncio.run(Trial(Path(workdir), actions=actions, phones=5, kills=kills, seed=seed).run())
+        return asyncio.run(Trial(Path(workdir), actions=args.actions, phones=5, kills=kills, seed=seed,
+                                 gap=args.gap, pace=args.pace).run())
 
 
 def main() -> None:
@@ -60,6 +61,10 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--kills", type=int, default=3, help="SIGKILLs per trial, at random moments")
     parser.add_argument("--actions", type=int, default=500)
+    parser.add_argument("--gap", type=float, default=1.5,
+                        help="longest wait between a restart and the next kill, in seconds")
+    parser.add_argument("--pace", type=float, default=0.05,
+                        help="a phone's mean pause between two actions: the script lasts long enough for every kill")
     parser.add_argument("--seed", type=int, default=random.randrange(2**31))
     args = parser.parse_args()
 
@@ -68,12 +73,12 @@ def main() -> None:
     started = time.monotonic()
     for number in range(args.trials):
         if number < 3:
-            anchors.append(trial(args.seed - 1 - number, 0, args.actions)["seconds"])
+            anchors.append(trial(args.seed - 1 - number, args, 0)["seconds"])
         seed = args.seed + number
-        report = trial(seed, args.kills, args.actions)
+        report = trial(seed, args, args.kills)
         problems = failures(report)
         if problems:
-            print(f"trial {number} FAILED (replay: --seed {seed} --trials 1 --kills {args.kills}):")
+            print(f"trial {number} FAILED (replay: --seed {seed} --trials 1 --kills {args.kills} --gap {args.gap} --pace {args.pace}):")
             for problem in problems:
                 print("  " + problem)
             sys.exit(1)
@@ -83,7 +88,7 @@ def main() -> None:
 
     summary = {
         "trials": len(reports), "actions_per_trial": args.actions, "seed": args.seed,
-        "kills": sum(r["kills"] for r in reports),
+        "kills": sum(r["kills"] for r in reports), "kills_asked_per_trial": args.kills,
         "acknowledged_before_first_kill_median": statistics.median(
             r["after_kills"][0]["acked"] for r in reports if r["after_kills"]),
         "seconds_per_trial_median": statistics.median(r["seconds"] for r in reports),

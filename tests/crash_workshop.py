@@ -84,6 +84,7 @@ class Phone:
     note_ids: dict[int, str] = field(default_factory=dict)                 # add step -> note id
     refusals: list[str] = field(default_factory=list)
     reconnects: int = 0
+    next_at: float = 0.0                                                   # paced: not before then
 
     def __post_init__(self) -> None:
         # Every text this phone writes, and the add step whose note carries it.
@@ -148,8 +149,11 @@ class Trial:
     """One workshop, one script, a server killed `kills` times at random moments."""
 
     def __init__(self, workdir: Path, actions: int = 500, phones: int = 5, kills: int = 2,
-                 seed: int | None = None, deadline: float = 120.0):
+                 seed: int | None = None, deadline: float = 120.0, gap: float = 1.5, pace: float = 0.0):
+        """`gap`: the longest wait between a restart and the next kill; `pace`: a phone's mean
+        pause between two actions (0: as fast as the protocol lets it)."""
         self.workdir = workdir
+        self.gap, self.pace = gap, pace
         self.actions, self.phone_count, self.kills = actions, phones, kills
         self.seed = seed if seed is not None else random.randrange(2**32)
         self.rng = random.Random(self.seed)
@@ -169,7 +173,7 @@ class Trial:
     async def _killer(self, phones: list[Phone], start: float) -> None:
         for number in range(self.kills):
             # The first kill falls early enough that every trial has one; later ones anywhere.
-            await asyncio.sleep(self.rng.uniform(0.05, 0.9 if number == 0 else 1.5))
+            await asyncio.sleep(self.rng.uniform(0.05, min(0.9, self.gap) if number == 0 else self.gap))
             if self.finished.is_set() or all(p.done for p in phones):
                 return   # a kill after the script's end would prove less: none is counted then
             self.server.process.kill()
@@ -213,9 +217,11 @@ class Trial:
                     del phone.later[op]
                     await self._send(phone, phone.index[op])
             while (len(phone.inflight) + len(phone.later) < phone.window
-                   and phone.next_step < len(phone.steps) and phone.ready(phone.next_step)):
+                   and phone.next_step < len(phone.steps) and phone.ready(phone.next_step)
+                   and time.monotonic() >= phone.next_at):
                 await self._send(phone, phone.next_step)
                 phone.next_step += 1
+                phone.next_at = time.monotonic() + self.rng.uniform(0, 2 * self.pace)
             try:
                 phone.read(await phone.person.next_frame(0.1))
             except asyncio.TimeoutError:
