@@ -214,6 +214,9 @@ APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted,
 # Events whose rendering differs from one reader to the next (private cards, a voter's dots), or
 # that re-render the force field, after which each voter's own dots must be sent again.
 PERSONAL_EVENTS = frozenset(APPLY)
+# Personal events that change one reader's page only, by the event field naming that reader: a dot
+# changes its voter's dots left and nobody else's (a proxied vote names the person without a phone).
+PERSONAL_TO = {"vote.added": "voter", "vote.removed": "voter"}
 # A phone shows its own cards while writing and its own dots while voting: when the whole stage is
 # re-rendered (phase, lock, agenda), each phone gets its own rendering.
 READER_SPECIFIC = True
