@@ -47,6 +47,8 @@ READER_SPECIFIC = True
 PERSONAL_EVENTS = {"indicators.seeded", "indicator.proposed", "indicator.edited", "indicator.withdrawn",
                    "indicator.hidden", "indicators.mode_set", "indicators.allocated", "indicators.published",
                    "indicator.rated"}
+# Personal events that change one reader's panel only, by the event field naming that reader.
+PERSONAL_TO = {"indicators.allocated": "participant", "indicator.rated": "participant"}
 
 ACTIONS = {Propose, Edit, Withdraw, Hide, SetMode, Dot, Allocate, Choose, Publish, Rate, Seed}
 
