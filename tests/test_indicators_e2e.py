@@ -5,17 +5,12 @@ import asyncio
 import json
 import re
 import shutil
-import subprocess
-import tempfile
-import time
-from itertools import count
 from pathlib import Path
 
-import httpx
 import pytest
-from websockets.sync.client import connect as connect_sync
 
-from players import Person, Server, free_port
+from cdp import Chromium
+from players import Person, Server
 
 SHIPPED = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
 TOKEN = "jeton-de-coordination-test"
@@ -309,61 +304,6 @@ def test_coordinators_edit_import_and_export_the_library(coordinated):
     run(board_from_library())
 
 
-class Chromium:
-    """Just enough of the DevTools protocol to load a page, run a script in it and read the answer."""
-
-    def __init__(self):
-        self.profile = tempfile.mkdtemp()
-        port = free_port()
-        self.process = subprocess.Popen(
-            [shutil.which("chromium"), "--headless", "--no-sandbox", "--lang=fr-FR", "--accept-lang=fr-FR", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-             f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        page = next(t for t in targets if t["type"] == "page")
-        self.socket = connect_sync(page["webSocketDebuggerUrl"], max_size=None, legacy=True)
-        self.ids = count(1)
-
-    def call(self, method, **params):
-        number = next(self.ids)
-        self.socket.send(json.dumps({"id": number, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.socket.recv(timeout=20))
-            if message.get("id") == number:
-                assert "error" not in message, message
-                return message["result"]
-
-    def value(self, expression):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def wait(self, expression, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            # Elements do not cross the protocol by value: ask the page for a plain boolean.
-            if self.value(f"Boolean({expression})"):
-                return
-            time.sleep(0.1)
-        state = self.value("[document.getElementById('outbox').textContent, document.getElementById('notice').textContent]")
-        raise AssertionError(f"never true in the page: {expression}; outbox and notice: {state}")
-
-    def close(self):
-        self.socket.close()
-        self.process.terminate()
-        self.process.wait(10)
-        shutil.rmtree(self.profile, ignore_errors=True)
-
-
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package")
 def test_a_phone_in_chromium_allocates_points_rates_and_keeps_its_panel(server):
     host, (alice,), screen, screen_query, workshop = people(server, names=("Alice",))
@@ -377,7 +317,7 @@ def test_a_phone_in_chromium_allocates_points_rates_and_keeps_its_panel(server):
         loop.run_until_complete(send())
 
     steer({"type": "indicators.mode", "mode": "points"}, {"type": "board.phase", "phase": "prioritise"})
-    browser = Chromium()
+    browser = Chromium(extra=("--lang=fr-FR", "--accept-lang=fr-FR"))
     try:
         browser.call("Page.enable")
         for name, value in alice.http.cookies.items():

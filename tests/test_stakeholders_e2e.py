@@ -2,19 +2,13 @@
 
 import asyncio
 import codecs
-import itertools
-import json
 import re
 import shutil
-import subprocess
-import tempfile
-import time
 
-import httpx
 import pytest
-from websockets.sync.client import connect as connect_sync
 
-from players import Person, free_port
+from cdp import Phone
+from players import Person
 
 
 def run(coro):
@@ -194,82 +188,6 @@ def test_bad_input_is_refused_to_its_sender_and_deleting_an_actor_removes_its_ti
             assert re.search(r">0 liens?<", frame) and "1 acteur sans lien" in frame
 
     run(scenario())
-
-
-class Phone:
-    """A headless Chromium the size of a phone, with touch, driven through the DevTools protocol."""
-
-    def __init__(self):
-        self.profile = tempfile.mkdtemp()
-        port = free_port()
-        self.process = subprocess.Popen(
-            [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-             f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                targets = httpx.get(f"http://127.0.0.1:{port}/json", timeout=1).json()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        page = next(t for t in targets if t["type"] == "page")
-        self.socket = connect_sync(page["webSocketDebuggerUrl"], max_size=None, legacy=True)
-        self.ids = itertools.count(1)
-        self.call("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
-        self.call("Emulation.setTouchEmulationEnabled", enabled=True, maxTouchPoints=5)
-
-    def call(self, method, **params):
-        number = next(self.ids)
-        self.socket.send(json.dumps({"id": number, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.socket.recv(timeout=20))
-            if message.get("id") == number:
-                assert "error" not in message, message
-                return message["result"]
-
-    def value(self, expression):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        assert "exceptionDetails" not in result, result
-        return result["result"].get("value")
-
-    def wait(self, expression, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.value(f"Boolean({expression})"):
-                return
-            time.sleep(0.1)
-        raise AssertionError(f"never true in the page: {expression}; outbox: "
-                             f"{self.value('document.getElementById(`outbox`).textContent')}")
-
-    def centre(self, selector):
-        self.value(f"document.querySelector('{selector}').scrollIntoView({{block: 'center'}})")
-        return self.value(f"(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect();"
-                          " return [r.left + r.width / 2, r.top + r.height / 2]; })()")
-
-    def touch(self, kind, x=None, y=None):
-        points = [] if x is None else [{"x": x, "y": y}]
-        self.call("Input.dispatchTouchEvent", type=kind, touchPoints=points)
-
-    def tap(self, x, y):
-        self.touch("touchStart", x, y)
-        self.touch("touchEnd")
-
-    def drag(self, start, end, steps=10):
-        self.touch("touchStart", *start)
-        for step in range(1, steps + 1):
-            self.touch("touchMove", start[0] + (end[0] - start[0]) * step / steps,
-                       start[1] + (end[1] - start[1]) * step / steps)
-        self.touch("touchEnd")
-
-    def close(self):
-        self.socket.close()
-        self.process.terminate()
-        self.process.wait(10)
-        shutil.rmtree(self.profile, ignore_errors=True)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package")
