@@ -3,6 +3,11 @@
 A kind is a module with KIND, TITLE, PHASES, PHASE_LABELS, ACTIONS,
 new_data(), decide(ws, board, actor, action), apply(ws, board, event) and
 freeze(board).
+
+Optional: PERSONAL_EVENTS, events whose rendering differs from one reader to the next (the
+kind's `personal` macro runs for each reader); PERSONAL_TO, for those of them that concern one
+reader only, the event field naming that participant (the macro then runs for them alone);
+READER_SPECIFIC, when each participant's whole stage is their own.
 """
 
 from . import ideas, indicators, levers, stakeholders

@@ -106,8 +106,29 @@ def is_personal(ws: Workshop, event: dict) -> bool:
     return board is not None and event["type"] in getattr(KINDS[board.kind], "PERSONAL_EVENTS", ())
 
 
-def needs_personal(ws: Workshop, events: list[dict]) -> bool:
-    return any(e["type"] in FRAME_EVENTS or is_personal(ws, e) for e in events)
+def _reader_of(ws: Workshop, event: dict) -> str | None:
+    """The one participant whose private part this event changes, when its kind names one."""
+    board = ws.board(event.get("board", ""))
+    field = getattr(KINDS[board.kind], "PERSONAL_TO", {}).get(event["type"]) if board is not None else None
+    return event.get(field) if field else None
+
+
+def personal_readers(ws: Workshop, events: list[dict]) -> set[str] | None:
+    """The participants whose page `personal` may change for these events, or None for anyone.
+
+    A vote changes its voter's dots left only: in a plenary the macro would otherwise run for
+    every phone, once per vote, to render nothing for all but one of them.
+    """
+    readers: set[str] = set()
+    for event in events:
+        if event["type"] in FRAME_EVENTS:
+            return None
+        if is_personal(ws, event):
+            reader = _reader_of(ws, event)
+            if reader is None:
+                return None
+            readers.add(reader)
+    return readers
 
 
 def stage_per_reader(ws: Workshop, view: str) -> bool:
@@ -135,7 +156,10 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
     parts = []
     for event in events:
         board = ws.board(event.get("board", ""))
-        if board is not None and board.id == ws.current_board and is_personal(ws, event):
+        if board is None or board.id != ws.current_board or not is_personal(ws, event):
+            continue
+        reader = _reader_of(ws, event)
+        if reader is None or reader == me:
             parts.append(str(_macros(locale, board.kind).personal(ws, board, event, view, me)))
     return "".join(parts)
 

@@ -146,8 +146,16 @@ class Workshops:
         if not stored:
             return
         mine = None
-        if render.needs_personal(ws, stored):
+        readers = render.personal_readers(ws, stored)
+        if readers is None:
             def mine(client: Client) -> str:
+                return render.personal(ws, stored, client.view, client.locale, client.participant)
+        elif readers:
+            def mine(client: Client) -> str:
+                # A proxied page reads as the person without a phone, so a vote typed for them
+                # reaches the page typing it; the captain's own page shows no one else's dots.
+                if client.participant not in readers:
+                    return ""
                 return render.personal(ws, stored, client.view, client.locale, client.participant)
         self.hub.room(ws.id).publish(
             lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine)
