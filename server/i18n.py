@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from babel.messages.pofile import read_po
 LOCALES = ("fr", "en")
 DEFAULT = "fr"
 CATALOGUES = Path(__file__).parent / "locale"
+# The common indicator library as shipped; its French texts are catalogue messages too.
+LIBRARY = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
+LIBRARY_TEXTS = ("dimension", "name", "definition", "measure", "source")
 
 
 class French(gettext.NullTranslations):
@@ -59,3 +63,49 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if tag in LOCALES:
             ranked.append((-weight, index, tag))
     return sorted(ranked)[0][2] if ranked else DEFAULT
+
+
+# Shipped defaults -------------------------------------------------------------------------------
+# A workshop starts with our default actor and tie types, brake/lever categories and indicator
+# library. They are stored in its data as written, in French, like anything a person types: events,
+# snapshots and partners' exports stay the same whoever read them. Only at display time is a value
+# that is exactly one of our defaults shown in the reader's language; a renamed category, a custom
+# type or a proposed indicator is never looked up in the catalogue, even if it happens to match
+# some other message of the interface.
+
+
+def library_texts(text: str) -> list[str]:
+    """Every French text of a library file, in file order, without repeats."""
+    found: dict[str, None] = {}
+    for indicator in json.loads(text)["indicators"]:
+        for key in LIBRARY_TEXTS:
+            if indicator.get(key):
+                found.setdefault(indicator[key], None)
+    return list(found)
+
+
+@lru_cache(maxsize=None)
+def shipped_labels() -> frozenset[str]:
+    from boards.levers_model import DEFAULT_CATEGORIES
+    from boards.stakeholders_model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES
+
+    return frozenset((*DEFAULT_ACTOR_TYPES, *DEFAULT_TIE_TYPES, *(label for _, label in DEFAULT_CATEGORIES),
+                      *library_texts(LIBRARY.read_text("utf-8"))))
+
+
+def shipped_label(locale: str, value):
+    """`value` from a workshop's data as the reader should see it: ours translated, theirs as typed."""
+    if isinstance(value, str) and value in shipped_labels():
+        return translations(locale).gettext(value)
+    return value
+
+
+def extract_library(fileobj, keywords, comment_tags, options):
+    """Babel extractor for the shipped indicator library (babel.cfg), so that `pybabel extract`
+    finds its texts and `pybabel update` keeps their English instead of marking it obsolete."""
+    text = fileobj.read().decode("utf-8")
+    lines = text.splitlines()
+    for message in library_texts(text):
+        quoted = json.dumps(message, ensure_ascii=False)
+        line = next((n for n, content in enumerate(lines, 1) if quoted in content), 0)
+        yield line, None, message, ["Indicator library shipped with Maillage (boards/data/indicators.json)."]

@@ -63,6 +63,7 @@ def env(locale: str) -> jinja2.Environment:
         agenda_templates=AGENDA_TEMPLATES,
         timer_left=lambda ws: round(seconds_left(ws.timer, datetime.now(timezone.utc))),
     )
+    environment.filters["default_label"] = lambda value: i18n.shipped_label(locale, value)
     return environment
 
 
