@@ -37,16 +37,17 @@ ZONE_NAMES = {
 # Outer radius of the inner rings, as a fraction of the map's width; the periphery is the rest.
 CORE_RADIUS, ENGAGED_RADIUS = 1 / 6, 1 / 3
 
-# The type lists are workshop data the facilitator edits, not interface text: they are kept
-# as written (in French) in the events and snapshots, and shown as they are.
+# The type lists are workshop data the facilitator edits: they are kept as written (in French)
+# in the events and snapshots. Our defaults are catalogue messages so that a reader sees them in
+# their language (server.i18n.shipped_label); a type someone typed is shown as typed.
 DEFAULT_ACTOR_TYPES = (
-    "institution publique", "collectivité", "service public de l'emploi", "association",
-    "entreprise", "bailleur social", "organisme de formation", "santé et social",
-    "collectif d'habitants", "autre",
+    N_("institution publique"), N_("collectivité"), N_("service public de l'emploi"), N_("association"),
+    N_("entreprise"), N_("bailleur social"), N_("organisme de formation"), N_("santé et social"),
+    N_("collectif d'habitants"), N_("autre"),
 )
 DEFAULT_TIE_TYPES = (
-    "échange d'information", "orientation de publics", "projet commun",
-    "mutualisation de moyens", "financement", "partenariat formel",
+    N_("échange d'information"), N_("orientation de publics"), N_("projet commun"),
+    N_("mutualisation de moyens"), N_("financement"), N_("partenariat formel"),
 )
 FALLBACK_TYPE = "autre"
 CRITERIA = ("trust", "value")

@@ -21,6 +21,17 @@
   function owners(chip) { return (chip.getAttribute("data-own") || "").split(" "); }
   function find(sel) { var r = root(); return r ? r.querySelector(sel) : null; }
   function findAll(sel) { var r = root(); return r ? Array.prototype.slice.call(r.querySelectorAll(sel)) : []; }
+  // Types are stored as written; the page lists how ours read in the reader's language.
+  function typeName(attr, value) {
+    var names = find(".sh-type-names"), shown = null;
+    if (names && value) {
+      Array.prototype.some.call(names.content.children, function (el) {
+        if (el.getAttribute(attr) === value) { shown = el.textContent; }
+        return shown !== null;
+      });
+    }
+    return shown !== null ? shown : (value || "");
+  }
   function setField(form, field, value) { var input = form && form.querySelector('[name="' + field + '"]'); if (input) { input.value = value; } }
 
   // Lines -------------------------------------------------------------------------------------
@@ -215,7 +226,7 @@
       var q = (line.getAttribute("data-q") || "- 0 - 0 0").split(" ");
       var dir = row.querySelector(".sh-r-dir"), n = row.querySelector(".sh-r-n"), raters = parseInt(q[4], 10);
       row.setAttribute("data-tie", line.id.slice(4));
-      row.querySelector(".sh-r-kind").textContent = line.getAttribute("data-k");
+      row.querySelector(".sh-r-kind").textContent = typeName("data-k", line.getAttribute("data-k"));
       dir.textContent = dir.getAttribute(!line.classList.contains("d") ? "data-both" : item.out ? "data-to" : "data-from");
       row.querySelector(".sh-r-other").textContent = name(item.other);
       row.querySelector(".sh-r-str").textContent = line.className.baseVal.match(/s(\d)/)[1];
@@ -239,7 +250,7 @@
     var id = selected, draw = flag("draw"), mine = flag("fac") || chip.getAttribute("data-by") === me;
     var zones = panel.querySelector(".sh-zone-form select");
     panel.querySelector(".sh-sel-name").textContent = chip.textContent;
-    panel.querySelector(".sh-sel-type").textContent = chip.getAttribute("data-c") || "";
+    panel.querySelector(".sh-sel-type").textContent = typeName("data-c", chip.getAttribute("data-c"));
     var zone = chip.getAttribute("data-z"), names = find(".sh-zone-names");
     var label = names && names.content.querySelector('[data-z="' + (zone || "none") + '"]');
     panel.querySelector(".sh-sel-zone").textContent = label ? label.textContent : "";
