@@ -293,6 +293,14 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
         data.ratings.setdefault(event["participant"], {})[event["indicator"]] = event["value"]
 
 
+def forget_participant(board: Board, participant: str) -> None:
+    """Called by the fold when the facilitator removes someone: their dots or points and their
+    ratings stop counting in the ranking, the baromètre and the snapshots; proposals stay."""
+    data: IndicatorsData = board.data
+    data.allocations.pop(participant, None)
+    data.ratings.pop(participant, None)
+
+
 def freeze(board: Board) -> dict:
     """The board for a snapshot: every candidate, its priority and the room's ratings; no names of people."""
     data: IndicatorsData = board.data

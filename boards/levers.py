@@ -226,6 +226,12 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
     APPLY[event["type"]](board, event)
 
 
+def forget_participant(board: Board, participant: str) -> None:
+    """Called by the fold when the facilitator removes someone: their dots stop counting; the
+    cards they wrote stay until someone deletes them."""
+    votes.forget_voter(board.data, participant)
+
+
 def freeze(board: Board) -> dict:
     """The board for a snapshot: no author, ever; no card at all while writing is still private."""
     data = board.data

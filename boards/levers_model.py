@@ -71,6 +71,10 @@ class LeversData:
     # voter -> card -> dots, and card -> dots; both kept by apply so no read walks every vote.
     votes: dict[str, dict[str, int]] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    # Voters who placed their whole budget, and those who placed part of it: kept by apply so the
+    # voting progress shown after each dot does not walk the room.
+    finished: int = 0
+    started: int = 0
 
     # Votes ---------------------------------------------------------------------------------
     def spent(self, voter: str | None) -> int:
@@ -81,6 +85,11 @@ class LeversData:
 
     def mine(self, voter: str | None, card_id: str) -> int:
         return self.votes.get(voter or "", {}).get(card_id, 0)
+
+    def stage(self, voter: str) -> int:
+        """0: no dot placed, 1: some, 2: the whole budget."""
+        spent = self.spent(voter)
+        return 2 if spent >= self.budget else 1 if spent else 0
 
     def total(self, card_id: str) -> int:
         return self.totals.get(card_id, 0)

@@ -88,13 +88,13 @@ def rows(board: Board) -> list[tuple[Category, list[Card], list[Card]]]:
 
 
 def voting_progress(ws: Workshop, board: Board) -> tuple[int, int, int]:
-    """(finished, started, everyone): participants who placed all their dots, some, and in all."""
+    """(finished, started, everyone): participants who placed all their dots, some, and in all.
+
+    Read after every dot on the projector and the facilitator's laptop: counts kept by the fold
+    (only participants vote, and a removed person's dots are forgotten), never a walk of the room.
+    """
     data = board.data
-    people = ws.people()
-    spent = [data.spent(p.id) for p in people]
-    finished = sum(1 for s in spent if s >= data.budget)
-    started = sum(1 for s in spent if 0 < s < data.budget)
-    return finished, started, len(people)
+    return data.finished, data.started, ws.people_count
 
 
 def _ranked(items: list, score) -> list[tuple[int, object, int]]:

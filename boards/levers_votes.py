@@ -118,15 +118,39 @@ def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
     return _DECIDE[type(act)](ws, board, actor, act)
 
 
+def _tally(data: LeversData, stage: int, step: int) -> None:
+    if stage == 2:
+        data.finished += step
+    elif stage == 1:
+        data.started += step
+
+
+def _restage(data: LeversData, voter: str, before: int) -> None:
+    after = data.stage(voter)
+    if after != before:
+        _tally(data, before, -1)
+        _tally(data, after, 1)
+
+
+def recount(data: LeversData) -> None:
+    """Voting progress from scratch, after a change that touches many voters at once."""
+    data.finished = data.started = 0
+    for voter in data.votes:
+        _tally(data, data.stage(voter), 1)
+
+
 def _voted(board: Board, e: dict) -> None:
     data, card, voter = board.data, e["card"], e["voter"]
+    before = data.stage(voter)
     mine = data.votes.setdefault(voter, {})
     mine[card] = mine.get(card, 0) + 1
     data.totals[card] = data.totals.get(card, 0) + 1
+    _restage(data, voter, before)
 
 
 def _unvoted(board: Board, e: dict) -> None:
     data, card, voter = board.data, e["card"], e["voter"]
+    before = data.stage(voter)
     mine = data.votes[voter]
     mine[card] -= 1
     if not mine[card]:
@@ -134,6 +158,7 @@ def _unvoted(board: Board, e: dict) -> None:
     data.totals[card] -= 1
     if not data.totals[card]:
         del data.totals[card]
+    _restage(data, voter, before)
 
 
 def forget_card(data: LeversData, card_id: str) -> None:
@@ -141,6 +166,19 @@ def forget_card(data: LeversData, card_id: str) -> None:
     for mine in data.votes.values():
         mine.pop(card_id, None)
     data.totals.pop(card_id, None)
+    recount(data)
+
+
+def forget_voter(data: LeversData, voter: str) -> None:
+    """A person the facilitator removed: their dots stop counting anywhere (tallies, results,
+    progress, snapshots). The events stay in the log; only the fold leaves them out."""
+    before = data.stage(voter)
+    mine = data.votes.pop(voter, {})
+    for card, dots in mine.items():
+        data.totals[card] -= dots
+        if not data.totals[card]:
+            del data.totals[card]
+    _tally(data, before, -1)
 
 
 def move_votes(data: LeversData, source: str, target: str) -> None:
@@ -154,10 +192,12 @@ def move_votes(data: LeversData, source: str, target: str) -> None:
     total = sum(mine.get(target, 0) for mine in data.votes.values())
     if total:
         data.totals[target] = total
+    recount(data)
 
 
 def _settings_set(board: Board, e: dict) -> None:
     board.data.budget, board.data.per_card = e["budget"], e["per_card"]
+    recount(board.data)
 
 
 def _anonymous_set(board: Board, e: dict) -> None:

@@ -56,6 +56,8 @@ class Workshop:
     time_up: bool = False
     # Contributions per board and participant, for the facilitator's presence panel.
     activity: dict[str, dict[str, int]] = field(default_factory=dict)
+    # len(people()), kept by the fold: read after every vote, it must not walk the room.
+    people_count: int = 0
 
     def board(self, board_id: str) -> Board | None:
         return self.boards.get(board_id)

@@ -16,7 +16,7 @@ from .stakeholders_model import CRITERIA, ZONE_NAMES, MapActor, MapData, MapTie
 from .stakeholders_rules import decide, decide_import
 
 __all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "ACTIONS", "new_data", "decide",
-           "decide_import", "apply", "freeze"]
+           "decide_import", "apply", "forget_participant", "freeze"]
 
 KIND = "stakeholders"
 TITLE = N_("Cartographie des acteurs")
@@ -84,6 +84,14 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
         data.layout = event["layout"]
     elif kind == "map.types":
         setattr(data, "actor_types" if event["list"] == "actor" else "tie_types", list(event["names"]))
+
+
+def forget_participant(board: Board, participant: str) -> None:
+    """Called by the fold when the facilitator removes someone: their ratings of the ties stop
+    counting; the actors and ties they drew stay on the map."""
+    for tie in board.data.ties.values():
+        for criterion in CRITERIA:
+            getattr(tie, criterion).pop(participant, None)
 
 
 def freeze(board: Board) -> dict:

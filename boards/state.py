@@ -6,7 +6,7 @@ from typing import Iterable
 
 from . import console
 from .kinds import KINDS
-from .model import Board, Participant, Workshop
+from .model import PARTICIPANT, Board, Participant, Workshop
 
 
 def replay(workshop_id: str, events: Iterable[dict]) -> Workshop:
@@ -39,6 +39,8 @@ def _joined(ws: Workshop, e: dict) -> None:
     ws.participants[e["participant"]] = Participant(
         e["participant"], e["name"], e.get("organisation", ""), e["role"], joined_at=e.get("at", ""),
         offline=e.get("offline", False))
+    if e["role"] == PARTICIPANT:
+        ws.people_count += 1
 
 
 def _renamed(ws: Workshop, e: dict) -> None:
@@ -47,7 +49,17 @@ def _renamed(ws: Workshop, e: dict) -> None:
 
 
 def _removed(ws: Workshop, e: dict) -> None:
-    ws.participants[e["participant"]].removed = True
+    person = ws.participants[e["participant"]]
+    if person.role == PARTICIPANT and not person.removed:
+        ws.people_count -= 1
+    person.removed = True
+    # Removing someone (usually someone disruptive) takes their votes and ratings out of every
+    # tally, result and snapshot; what they wrote stays until deleted. A kind with nothing of
+    # the kind has no forget_participant.
+    for board in ws.boards.values():
+        forget = getattr(KINDS[board.kind], "forget_participant", None)
+        if forget is not None:
+            forget(board, person.id)
 
 
 def _board_added(ws: Workshop, e: dict) -> None:

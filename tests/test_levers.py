@@ -8,10 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from boards import rules
+from boards import levers_view, rules
 from boards.actions import parse
 from boards.errors import InvalidAction, Rejected
 from boards.kinds import KINDS
@@ -66,6 +66,10 @@ class Room:
 
     def page(self, view, me=None):
         return render.frame(self.ws, view, "fr", me)
+
+    def kick(self, who):
+        message = {"type": "participant.remove", "participant": who}
+        return self.do(rules.decide(self.ws, Actor(self.host, FACILITATOR), parse(message)))
 
 
 def test_kind_is_registered_with_its_phases_and_default_categories():
@@ -337,6 +341,86 @@ def test_the_phone_shows_the_dots_left_and_the_facilitator_who_has_finished():
     assert "1 sur 2 participants ont placé tous leurs points" in room.page("facilitator", room.host)
     # A page rendered for the whole view (no reader) marks the dots as to be fetched again.
     assert "data-lv-stale" in room.page("participant", None)
+
+
+def test_a_removed_participant_s_dots_no_longer_count_anywhere_but_their_cards_stay():
+    room = Room()
+    theirs = room.card(room.bob, "Carte de Bob")
+    other = room.card(room.alice, "Carte d'Alice", side="levier")
+    room.phase("reveal")
+    cluster = room.act(room.host, {"type": "cluster.add", "name": "Tout"})[0]["cluster"]
+    room.act(room.host, {"type": "card.group", "card": theirs, "cluster": cluster})
+    room.act(room.host, {"type": "levers.settings", "budget": 3, "per_card": 3})
+    room.phase("vote")
+    for _ in range(3):
+        room.vote(room.bob, theirs)
+    room.vote(room.alice, other)
+    room.vote(room.alice, theirs)
+    assert room.data.total(theirs) == 4
+    assert "1 sur 2 participants ont placé tous leurs points" in room.page("screen")
+
+    room.kick(room.bob)
+    data = room.data
+    assert theirs in data.cards, "removal keeps what the person wrote"
+    assert data.total(theirs) == 1 and data.cluster_total(cluster) == 1 and room.bob not in data.votes
+    assert "0 sur 1 participant a placé tous ses points" in room.page("screen")
+    # The budget may now go below what the removed person had placed.
+    room.act(room.host, {"type": "levers.settings", "budget": 2, "per_card": 2})
+    room.phase("results")
+    results = re.search(r'<section id="lv-results-b2".*?</section>\s*</div>', room.page("screen"), re.S).group(0)
+    assert re.search(r"Carte de Bob</span> <span class=\"lv-rank-n\">1 point<", results)
+    frozen = {c["id"]: c["votes"] for c in KINDS["levers"].freeze(room.ws.boards[B])["levers"]}
+    assert frozen == {theirs: 1, other: 1}
+    assert replay("w1", room.log).boards[B].data == data
+
+
+def _progress_from_scratch(ws, data):
+    spent = [data.spent(p.id) for p in ws.people()]
+    return (sum(1 for s in spent if s >= data.budget), sum(1 for s in spent if 0 < s < data.budget),
+            len(ws.people()))
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from(["add", "add", "add", "remove", "settings", "delete", "merge",
+                                                  "kick", "join"]),
+                                st.integers(0, 9), st.integers(0, 9), st.integers(1, 6)), max_size=60))
+def test_voting_progress_kept_by_the_fold_equals_a_count_from_scratch(steps):
+    """The finished/started counts the fold keeps for the status equal those of a walk of the room,
+    whatever sequence of dots, withdrawn dots, budget changes, deleted or merged cards and removals."""
+    room = Room()
+    people = [room.alice, room.bob]
+    people += [room.do(rules.join(room.ws, f"P{i}"))[0]["participant"] for i in range(3)]
+    cards = [room.card(people[i % len(people)], f"Carte {i}", side=SIDES[i % 2]) for i in range(5)]
+    room.act(room.host, {"type": "levers.settings", "budget": 3, "per_card": 2})
+    room.phase("vote")
+    for action, i, j, n in steps:
+        who, card = people[i % len(people)], cards[j % len(cards)]
+        message = {
+            "add": {"type": "vote.add", "card": card},
+            "remove": {"type": "vote.remove", "card": card},
+            "settings": {"type": "levers.settings", "budget": n, "per_card": max(1, n - 1)},
+            "delete": {"type": "card.delete", "card": card},
+            "merge": {"type": "card.merge", "card": card, "keep": cards[i % len(cards)]},
+            "kick": {"type": "participant.remove", "participant": who},
+        }.get(action)
+        try:
+            if action == "join":
+                people.append(room.do(rules.join(room.ws, f"Q{len(people)}"))[0]["participant"])
+            elif action == "kick":
+                room.kick(who)
+            elif action in ("add", "remove"):
+                room.act(who, message)
+            else:
+                room.act(room.host, message, role=FACILITATOR)
+        except Rejected:
+            pass
+        data = room.data
+        assert room.ws.people_count == len(room.ws.people())
+        assert levers_view.voting_progress(room.ws, room.ws.boards[B]) == _progress_from_scratch(room.ws, data)
+        for card_id in data.cards:
+            assert data.total(card_id) == sum(mine.get(card_id, 0) for mine in data.votes.values())
+    folded = replay("w1", room.log)
+    assert folded.boards[B].data == room.data and folded.people_count == room.ws.people_count
 
 
 # The state machine ---------------------------------------------------------------------------
