@@ -98,6 +98,16 @@ class LeversData:
         return sum(self.total(c.id) for c in self.cards.values() if c.cluster == cluster_id)
 
     # Cards ---------------------------------------------------------------------------------
+    def actor_gone(self, gone: str, into: str | None) -> None:
+        """An actor of the stakeholder map was merged into `into`, or deleted (None): cards that
+        named it name the actor kept instead, once, or no longer name it."""
+        for card in self.cards.values():
+            if gone in card.actors:
+                kept = [a for a in card.actors if a != gone]
+                if into is not None and into not in kept:
+                    kept.insert(card.actors.index(gone), into)
+                card.actors = kept
+
     def by_author(self, author: str | None) -> list[Card]:
         return [c for c in self.cards.values() if author and c.author == author]
 

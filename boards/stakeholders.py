@@ -67,6 +67,11 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
                     data.claims[person] = into
                 else:
                     del data.claims[person]
+        # Other boards may name actors (brake and lever cards): they follow the actor kept.
+        for other in ws.boards.values():
+            follow = getattr(other.data, "actor_gone", None)
+            if follow is not None:
+                follow(gone, into)
     elif kind == "tie.added":
         data.ties[event["tie"]] = MapTie(event["tie"], event["source"], event["target"], event["category"],
                                          event["strength"], event["directed"], event.get("by"))

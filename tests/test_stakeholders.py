@@ -5,7 +5,7 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boards import rules, stakeholders
+from boards import levers, rules, stakeholders
 from boards.actions import parse
 from boards.actor_csv import ImportRow
 from boards.errors import InvalidAction, Rejected
@@ -298,6 +298,30 @@ def test_merging_keeps_a_one_way_tie_when_both_records_run_the_same_way():
     play.tie(play.alice, gone, caf, strength=1)
     play.act(play.host, {"type": "actor.merge", "actor": gone, "into": keep})
     assert (play.data.ties[kept].strength, play.data.ties[kept].directed) == (2, True)
+
+
+def test_brake_and_lever_cards_follow_a_merged_actor_to_the_one_kept_without_duplicates():
+    play = Map()
+    keep, gone, caf = (play.actor(play.alice, n) for n in ("Mission locale", "Mission Locale", "CAF"))
+    play.do([{"type": "board.added", "board": "b9", "kind": "levers", "title": "Freins et leviers"}])
+
+    def card(text, actors):
+        message = {"type": "card.add", "board": "b9", "side": "frein", "category": "confiance", "text": text,
+                   "actors": actors}
+        return play.do(rules.decide(play.ws, Actor(play.alice, PARTICIPANT), parse(message)))[0]["card"]
+
+    both = card("Les deux se renvoient les jeunes", [gone, caf, keep])
+    only_gone = card("La Mission Locale ne rappelle pas", [gone])
+    play.act(play.host, {"type": "actor.merge", "actor": gone, "into": keep})
+    cards = play.ws.boards["b9"].data.cards
+    assert cards[both].actors == [caf, keep]
+    assert cards[only_gone].actors == [keep]
+    play.act(play.host, {"type": "board.phase", "board": "b9", "phase": "reveal"})
+    assert [c["actors"] for c in levers.freeze(play.ws.boards["b9"])["levers"]] == [[caf, keep], [keep]]
+    # A plain deletion takes the actor off the cards that named it.
+    play.act(play.host, {"type": "actor.delete", "actor": caf})
+    assert cards[both].actors == [keep]
+    assert replay("w1", play.log).boards["b9"].data == play.ws.boards["b9"].data
 
 
 def test_likely_duplicates_ignore_case_accents_spacing_and_punctuation():
