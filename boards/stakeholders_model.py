@@ -51,6 +51,10 @@ DEFAULT_TIE_TYPES = (
 )
 FALLBACK_TYPE = "autre"
 CRITERIA = ("trust", "value")
+# Ties of several types between the same two actors are drawn side by side, bent apart by this
+# much (in the map's 0..100 box) at their middle: about 11 px on a phone, 25 on a projector.
+# static/stakeholders.js draws them the same way when an actor moves or a tie comes or goes.
+BEND = 3.5
 
 
 @dataclass
@@ -198,14 +202,44 @@ class MapData:
                 counted[end] = counted.get(end, 0) + 1
         return counted
 
-    def points(self, tie: MapTie) -> str | None:
-        """The tie's line in the map's 0..100 box, with a middle point where an arrow can sit."""
+    def siblings(self, tie_id: str) -> list[str]:
+        """Ids of the other ties joining the same two actors as this one."""
+        tie = self.ties.get(tie_id)
+        if tie is None:
+            return []
+        pair = pair_of(tie)
+        return [t.id for t in self.ties.values() if t.id != tie_id and pair_of(t) == pair]
+
+    def slots(self) -> dict[str, float]:
+        """Where each tie sits among the ties joining the same two actors: 0 for a tie alone,
+        else -0.5/+0.5, -1/0/+1, ... in the order of their type names, so a tie keeps its side
+        whichever way it was drawn and whatever page draws it."""
+        pairs: dict[tuple[str, str], list[MapTie]] = {}
+        for tie in self.ties.values():
+            pairs.setdefault(pair_of(tie), []).append(tie)
+        found: dict[str, float] = {}
+        for group in pairs.values():
+            group.sort(key=lambda t: t.category)
+            for index, tie in enumerate(group):
+                found[tie.id] = index - (len(group) - 1) / 2
+        return found
+
+    def points(self, tie: MapTie, slot: float = 0.0) -> str | None:
+        """The tie's line in the map's 0..100 box, with a middle point where an arrow can sit,
+        moved aside by `slot` bends when other ties join the same two actors."""
         one, other = self.actors.get(tie.source), self.actors.get(tie.target)
         if one is None or other is None or not (one.placed and other.placed):
             return None
         x1, y1, x2, y2 = one.x * 100, one.y * 100, other.x * 100, other.y * 100
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        if slot:
+            # Sideways from the pair's own direction (lower id first), not the tie's.
+            dx, dy = (x2 - x1, y2 - y1) if tie.source < tie.target else (x1 - x2, y1 - y2)
+            length = math.hypot(dx, dy)
+            if length:
+                mx, my = mx - dy / length * slot * BEND, my + dx / length * slot * BEND
         # A tenth of a percent is under a pixel on a projector: one decimal is enough.
-        return f"{x1:.1f},{y1:.1f} {(x1 + x2) / 2:.1f},{(y1 + y2) / 2:.1f} {x2:.1f},{y2:.1f}"
+        return f"{x1:.1f},{y1:.1f} {mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}"
 
     def zone(self, actor: MapActor) -> str | None:
         return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
@@ -217,6 +251,10 @@ class MapData:
             groups.setdefault(normalise(actor.name), []).append(actor)
         found = [sorted(g, key=lambda a: sort_key(a.name)) for g in groups.values() if len(g) > 1]
         return sorted(found, key=lambda g: (-len(g), sort_key(g[0].name)))
+
+
+def pair_of(tie: MapTie) -> tuple[str, str]:
+    return (tie.source, tie.target) if tie.source < tie.target else (tie.target, tie.source)
 
 
 def percent(fraction: float | None) -> str:

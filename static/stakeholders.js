@@ -35,29 +35,69 @@
   function setField(form, field, value) { var input = form && form.querySelector('[name="' + field + '"]'); if (input) { input.value = value; } }
 
   // Lines -------------------------------------------------------------------------------------
+  // Ties of several types between the same two actors are drawn side by side, bent apart at their
+  // middle, in the order of their type names: the same rule as MapData.points on the server.
+  var BEND = 3.5;
   function centre(id) {
     var chip = chipOf(id);
     if (!chip || !chip.style.left) { return null; }
     return [parseFloat(chip.style.left), parseFloat(chip.style.top)];
   }
-  function draw(line, override) {
+  function pairLines(a, b) {
+    return findAll('.sh-ties polyline[data-a="' + a + '"][data-b="' + b + '"], ' +
+                   '.sh-ties polyline[data-a="' + b + '"][data-b="' + a + '"]');
+  }
+  function slotOf(line, group) {
+    if (group.length < 2) { return 0; }
+    var k = line.getAttribute("data-k") || "";
+    var before = group.filter(function (other) { return (other.getAttribute("data-k") || "") < k; }).length;
+    return before - (group.length - 1) / 2;
+  }
+  function draw(line, override, group) {
     var a = line.getAttribute("data-a"), b = line.getAttribute("data-b");
     var p = (override && override.id === a) ? override.at : centre(a);
     var q = (override && override.id === b) ? override.at : centre(b);
     if (!p || !q) { line.classList.add("off"); line.removeAttribute("points"); return; }
     line.classList.remove("off");
-    var mid = ((p[0] + q[0]) / 2).toFixed(2) + "," + ((p[1] + q[1]) / 2).toFixed(2);
-    line.setAttribute("points", p[0].toFixed(2) + "," + p[1].toFixed(2) + " " + mid + " " + q[0].toFixed(2) + "," + q[1].toFixed(2));
+    var mx = (p[0] + q[0]) / 2, my = (p[1] + q[1]) / 2, slot = slotOf(line, group || pairLines(a, b));
+    if (slot) {
+      // Sideways from the pair's own direction (lower id first), so siblings drawn either way part.
+      var dx = a < b ? q[0] - p[0] : p[0] - q[0], dy = a < b ? q[1] - p[1] : p[1] - q[1];
+      var length = Math.sqrt(dx * dx + dy * dy);
+      if (length) { mx -= dy / length * slot * BEND; my += dx / length * slot * BEND; }
+    }
+    line.setAttribute("points", p[0].toFixed(2) + "," + p[1].toFixed(2) + " " + mx.toFixed(2) + "," + my.toFixed(2) +
+                      " " + q[0].toFixed(2) + "," + q[1].toFixed(2));
   }
   function linesOf(id) { return findAll('.sh-ties polyline[data-a="' + id + '"], .sh-ties polyline[data-b="' + id + '"]'); }
-  function redraw(id, at) { linesOf(id).forEach(function (line) { draw(line, at ? { id: id, at: at } : null); }); }
+  function otherEnd(line, id) { var a = line.getAttribute("data-a"); return a === id ? line.getAttribute("data-b") : a; }
+  function redraw(id, at) {
+    // The lines of one actor hold every sibling of each of its pairs: no further lookup per line.
+    var lines = linesOf(id), groups = {};
+    lines.forEach(function (line) { var o = otherEnd(line, id); (groups[o] = groups[o] || []).push(line); });
+    lines.forEach(function (line) { draw(line, at ? { id: id, at: at } : null, groups[otherEnd(line, id)]); });
+  }
 
-  // A move made elsewhere arrives as a new actor element: its lines follow it here.
+  // A move made elsewhere arrives as a new actor element: its lines follow it here. A tie that
+  // comes or goes moves its siblings between the same two actors aside or back.
   new MutationObserver(function (records) {
+    var pairs = {};
+    function touched(node) {
+      if (node.nodeType === 1 && node.tagName.toLowerCase() === "polyline" && node.hasAttribute("data-a")) {
+        var a = node.getAttribute("data-a"), b = node.getAttribute("data-b");
+        pairs[a < b ? a + " " + b : b + " " + a] = true;
+      }
+    }
     records.forEach(function (record) {
       Array.prototype.forEach.call(record.addedNodes, function (node) {
         if (node.nodeType === 1 && node.classList.contains("sh-a")) { redraw(idOf(node)); }
+        touched(node);
       });
+      Array.prototype.forEach.call(record.removedNodes, touched);
+    });
+    Object.keys(pairs).forEach(function (key) {
+      var ends = key.split(" "), group = pairLines(ends[0], ends[1]);
+      group.forEach(function (line) { draw(line, null, group); });
     });
   }).observe(body, { childList: true, subtree: true });
 
@@ -125,7 +165,7 @@
     // A rating or a tie change is one-off: the form closes once sent (the outbox shows its fate).
     if (sent.contains("sh-rate-form") || sent.contains("sh-tie-edit")) {
       var form = e.target;
-      setTimeout(function () { form.hidden = true; if (sent.contains("sh-rate-form")) { form.reset(); } }, 0);
+      setTimeout(function () { form.hidden = true; if (sent.contains("sh-rate-form")) { form.reset(); } current(); }, 0);
     }
     if (!pendingMove || !sent.contains("sh-move")) { return; }
     try { moves[JSON.parse(e.detail.messageBody).op] = pendingMove; } catch (err) { /* no op id: nothing to undo */ }
@@ -203,6 +243,7 @@
     var form = button.classList.contains("sh-r-rate") ? forms.rate : forms.edit;
     [forms.rate, forms.edit].forEach(function (f) { if (f) { f.hidden = f !== form; } });
     setField(form, "tie", tie);
+    current();
     form.querySelector("p").textContent = label;
     if (form === forms.edit) {
       var line = document.getElementById("tie-" + tie);
@@ -211,6 +252,20 @@
       setField(form, "direction", line.classList.contains("d") ? "one" : "both");
     }
     form.querySelector("select, input:not([type=hidden])").focus();
+  }
+
+  // The tie a rating or change form is open for stands out from the others, its siblings between
+  // the same two actors included, so the person sees which of the lines they are rating.
+  function current() {
+    var tie = null;
+    findAll(".sh-rate-form, .sh-tie-edit").forEach(function (form) {
+      if (!form.hidden) { tie = form.querySelector('[name="tie"]').value || tie; }
+    });
+    var line = tie && selected ? document.getElementById("tie-" + tie) : null;
+    findAll(".sh-ties .cur").forEach(function (l) { if (l !== line) { l.classList.remove("cur"); } });
+    if (line) { line.classList.add("cur"); }
+    var map = find(".sh-map");
+    if (map) { map.classList.toggle("has-cur", !!line); }
   }
 
   function tieRows(panel) {
@@ -313,13 +368,14 @@
     var panel = find(".sh-panel");
     fillSelects(opened);
     if (!panel) { return; }
-    if (!selected) { panel.hidden = true; return; }
+    if (!selected) { panel.hidden = true; current(); return; }
     chipOf(selected).classList.add("sel");
     if (target) { chipOf(target).classList.add("sel2"); }
     linesOf(selected).forEach(function (l) { l.classList.add("hl"); });
     var wasHidden = panel.hidden;
     panel.hidden = false;
     fillPanel(panel, chipOf(selected), opened);
+    current();
     if (opened && wasHidden) {
       panel.focus({ preventScroll: true });
       // On a phone the panel is a sheet over the bottom of the screen: bring the whole map above it.

@@ -1,6 +1,7 @@
 """The stakeholder map's rules, without any server: actors, zones, ties, ratings, merges, imports."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -11,7 +12,7 @@ from boards.actor_csv import ImportRow
 from boards.errors import InvalidAction, Rejected
 from boards.model import FACILITATOR, PARTICIPANT, Actor
 from boards.state import apply, replay
-from boards.stakeholders_model import ZONES, normalise, spot_in, zone_of
+from boards.stakeholders_model import BEND, ZONES, normalise, spot_in, zone_of
 
 B = "b2"
 
@@ -235,6 +236,41 @@ def test_ratings_open_in_the_rating_phase_and_one_per_person_counts():
 
 
 # Deleting and merging -------------------------------------------------------------------------------
+
+def _middle(points):
+    return tuple(map(float, points.split()[1].split(",")))
+
+
+def test_ties_of_several_types_between_two_actors_are_drawn_apart_and_a_lone_tie_straight():
+    from server import render
+    play = Map()
+    caf, ml, cs = (play.actor(play.alice, n, at=at) for n, at in (("CAF", (0.2, 0.2)), ("Mission locale", (0.8, 0.2)),
+                                                                   ("Centre social", (0.2, 0.8))))
+    funds = play.tie(play.alice, caf, ml, "financement")
+    talks = play.tie(play.bob, ml, caf, "échange d'information", direction="both")
+    alone = play.tie(play.bob, caf, cs, "financement")
+    data = play.data
+    slots = data.slots()
+    assert slots == {funds: -0.5, talks: 0.5, alone: 0}
+    lines = {t: _middle(data.points(data.ties[t], slots[t])) for t in (funds, talks, alone)}
+    assert lines[alone] == (20.0, 50.0)
+    # Both sit on the perpendicular through the middle, one each side, BEND apart; whichever way
+    # each was drawn.
+    (x1, y1), (x2, y2) = lines[funds], lines[talks]
+    assert x1 == x2 == 50.0 and y1 < 20 < y2
+    assert (y2 - y1, (y1 + y2) / 2) == pytest.approx((BEND, 20), abs=0.15)
+    # Every view draws them so, and a tie added later moves its sibling aside on the wire too.
+    for view in ("participant", "facilitator", "screen"):
+        page = render.frame(play.ws, view, "fr", play.alice)
+        drawn = dict(re.findall(r'<polyline id="tie-(t\d+)"[^>]*points="([^"]+)"', page))
+        assert len({drawn[funds], drawn[talks], drawn[alone]}) == 3
+    events = play.act(play.alice, {"type": "tie.add", "source": caf, "target": ml, "category": "projet commun",
+                                   "strength": 2, "direction": "both"})
+    wire = render.changes(play.ws, events, "screen", "fr")
+    drawn = dict(re.findall(r'<polyline id="tie-(t\d+)"[^>]*points="([^"]+)"', wire))
+    assert set(drawn) == {funds, talks, events[0]["tie"]} and len(set(drawn.values())) == 3
+    assert _middle(drawn[events[0]["tie"]]) == (50.0, 20.0)
+
 
 def test_deleting_an_actor_removes_its_ties_in_the_same_event():
     play = Map()

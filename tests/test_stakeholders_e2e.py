@@ -2,6 +2,7 @@
 
 import asyncio
 import codecs
+import math
 import re
 import shutil
 
@@ -242,6 +243,99 @@ def test_a_phone_drags_an_actor_onto_the_map_and_links_two_actors_by_tapping(ser
         assert " d" in re.search(r'class="([^"]*)"', line).group(1)
         phone.wait(f"document.querySelectorAll('#sh-ties-{board} polyline').length === 1")
         assert "Refusé" not in phone.value("document.getElementById('outbox').textContent")
+    finally:
+        phone.close()
+        for person in (host, alice, bob, screen):
+            loop.run_until_complete(person.close())
+        loop.close()
+
+
+def _middles(frame):
+    """Tie id -> the middle point of its line, for the lines drawn in a frame or page."""
+    return {tie: tuple(round(float(v), 1) for v in points.split()[1].split(","))
+            for tie, points in re.findall(r'<polyline id="tie-(t\d+)"[^>]*points="([^"]+)"', frame)}
+
+
+async def _two_ties(host, alice, bob, board):
+    """Two placed actors joined by two ties of different types, drawn from two phones."""
+    caf, mission = await add_actor(alice, board, "CAF"), await add_actor(bob, board, "Mission locale")
+    for actor, x in ((caf, 0.2), (mission, 0.8)):
+        await host.ack(await host.act({"type": "actor.move", "board": board, "actor": actor, "x": x, "y": 0.5}))
+    first = await alice.ack(await alice.act({"type": "tie.add", "board": board, "source": caf, "target": mission,
+                                             "category": "financement", "strength": 2, "direction": "one"}))
+    second = await bob.ack(await bob.act({"type": "tie.add", "board": board, "source": mission, "target": caf,
+                                          "category": "projet commun", "strength": 2, "direction": "both"}))
+    return caf, mission, list(_middles(first)), second
+
+
+def test_two_types_of_tie_between_the_same_actors_are_two_lines_on_every_screen(server):
+    async def scenario():
+        host, alice, bob, screen, workshop, board = await map_room(server)
+        caf, mission, (funds,), _ = await _two_ties(host, alice, bob, board)
+        for viewer in (alice, screen, host):
+            frame = await viewer.wait_for(lambda f: re.search(r'<polyline[^>]*data-k="projet commun"', f))
+            # The first line moves aside in the same frame that brings the second.
+            middles = _middles(frame)
+            assert len(middles) == 2 and funds in middles
+            (x1, y1), (x2, y2) = sorted(middles.values(), key=lambda p: p[1])
+            assert x1 == x2 == 50.0 and y2 - y1 >= 3 and abs((y1 + y2) / 2 - 50) <= 0.1
+        return workshop, alice
+
+    workshop, alice = run(scenario())
+    page = alice.http.get(f"/a/{workshop['id']}").text
+    assert len(set(_middles(page).values())) == 2
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package")
+def test_on_a_phone_each_of_two_ties_between_two_actors_is_seen_and_rated_apart(server):
+    loop = asyncio.new_event_loop()
+    host, alice, bob, screen, workshop, board = loop.run_until_complete(map_room(server))
+    phone = Phone()
+    try:
+        for name, value in alice.http.cookies.items():
+            phone.call("Network.setCookie", name=name, value=value, url=server.url)
+        phone.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
+        phone.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        caf, mission, (funds,), frame = loop.run_until_complete(_two_ties(host, alice, bob, board))
+        talks = next(t for t in _middles(frame) if t != funds)
+        middle = ("(id => { const p = document.getElementById('tie-' + id).getAttribute('points').split(' ')[1];"
+                  " return p.split(',').map(Number); })")
+        phone.wait(f"document.querySelectorAll('#sh-ties-{board} polyline:not(.off)').length === 2")
+        a, b = phone.value(f"{middle}('{funds}')"), phone.value(f"{middle}('{talks}')")
+        assert abs(a[0] - 50) < 0.1 and abs(b[0] - 50) < 0.1 and abs(a[1] - b[1]) >= 3
+
+        # When one end moves, they stay apart, however the pair now lies.
+        loop.run_until_complete(host.ack(loop.run_until_complete(host.act(
+            {"type": "actor.move", "board": board, "actor": mission, "x": 0.5, "y": 0.9}))))
+        phone.wait(f"{middle}('{funds}')[1] > 60")
+        a, b = phone.value(f"{middle}('{funds}')"), phone.value(f"{middle}('{talks}')")
+        assert math.hypot(a[0] - b[0], a[1] - b[1]) == pytest.approx(3.5, abs=0.05)
+
+        # Rating: the actor's panel lists both ties, each with its own button; the line rated stands out.
+        loop.run_until_complete(host.ack(loop.run_until_complete(host.act(
+            {"type": "board.phase", "board": board, "phase": "rate"}))))
+        phone.wait(f"document.querySelector('#sh-{board}').getAttribute('data-rate') === '1'")
+        phone.value(f"document.getElementById('sh-map-{board}').scrollIntoView({{block: 'start'}})")
+        phone.tap(*phone.centre(f"#actor-{caf}"))
+        phone.wait(f"document.querySelectorAll('#sh-panel-{board} .sh-row').length === 2")
+        for tie in (funds, talks):
+            phone.value(f"document.querySelector('#sh-panel-{board} .sh-row[data-tie=\"{tie}\"] .sh-r-rate').click()")
+            form = f"document.querySelector('#sh-panel-{board} .sh-rate-form')"
+            assert phone.value(f"{form}.querySelector('[name=tie]').value") == tie
+            assert phone.value(f"document.getElementById('tie-{tie}').classList.contains('cur')")
+            others = phone.value(f"document.querySelectorAll('#sh-ties-{board} .cur').length")
+            assert others == 1
+            phone.value(f"{form}.querySelector('[name=trust]').value = '3';"
+                        f"{form}.querySelector('button:not([type=button])').click()")
+            loop.run_until_complete(bob.wait_for(rf'<polyline id="tie-{tie}"'))
+        page = bob.http.get(f"/a/{workshop['id']}").text
+        assert page.count('data-q="3 1 - 0 1"') == 2
+
+        # Deleting one of them straightens the other on the phone.
+        loop.run_until_complete(host.ack(loop.run_until_complete(host.act(
+            {"type": "tie.delete", "board": board, "tie": talks}))))
+        phone.wait(f"!document.getElementById('tie-{talks}')")
+        phone.wait(f"(m => Math.abs(m[0] - 35) < 0.1 && Math.abs(m[1] - 70) < 0.1)({middle}('{funds}'))")
     finally:
         phone.close()
         for person in (host, alice, bob, screen):
