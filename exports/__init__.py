@@ -4,6 +4,15 @@ printable report, comparison of two waves, and a zip holding all of them.
 Every function takes plain dicts (a snapshot, its analysis from ``boards.network.analyse``,
 or a comparison from ``boards.network_compare.compare``) and returns str or bytes; none
 writes to disk.
+
+Languages. The pages people read (report, comparison, network page) take the reader's
+``locale``: their text, and our shipped defaults among the data (default actor and tie types,
+brake/lever categories, the common indicator library), come in that language; whatever a
+person typed is shown as typed. The data files (CSV, XLSX, GEXF, GraphML, JSON) and the
+evidence pack are not translated: their columns hold the workshop's values as stored, in
+French, whoever downloads them. Partners join and compare these files across waves and
+territories, and a type or indicator name must be the same string in every file for that
+to work; a column that changed with the downloader's language would split one type in two.
 """
 
 from .gephi import gephi_graph, gexf_bytes, graphml_bytes, json_bytes

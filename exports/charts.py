@@ -29,8 +29,9 @@ def bars(items: list[tuple[str, float]], *, label_width: int = 250, row: int = 2
             "row": row, "bar": row - 6, "rows": rows}
 
 
-def tie_type_chart(analysis: dict) -> dict:
-    return bars([(t["type"] or "sans type", t["count"]) for t in analysis["tie_types"]])
+def tie_type_chart(analysis: dict, name=lambda kind: kind or "sans type") -> dict:
+    """Ties per type; `name` says how the reader reads a type (ours translated, none named)."""
+    return bars([(name(t["type"]), t["count"]) for t in analysis["tie_types"]])
 
 
 def lever_chart(cards: list[dict], kind: str, limit: int = 10) -> dict:

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import json
 
+from boards.i18n import N_
 from boards.metrics_text import ACTOR_LABELS, EXPLANATIONS
 from boards.network import actor_records, tie_records
 
-from .templating import clip, french_number, render, script_json, vis_assets
+from .templating import DEFAULT, clip, number, render, script_json, texts, vis_assets
 
 LABEL_LIMIT = 40
 TIP_LIMIT = 300
@@ -40,26 +41,33 @@ def _type_order(snapshot: dict, actors: list[dict]) -> list[str]:
     return list(dict.fromkeys(declared + [a["type"] for a in actors]))
 
 
-def _node_tip(actor: dict, metrics: dict) -> list[str]:
+def _node_tip(actor: dict, metrics: dict, locale: str = DEFAULT) -> list[str]:
+    say, label = texts(locale)
     lines = [clip(actor["name"], TIP_LIMIT),
-             clip(f"Type : {actor['type'] or 'non précisé'}", TIP_LIMIT)]
+             clip(say(N_("Type : %(type)s")) % {"type": label(actor["type"]) or say(N_("non précisé"))},
+                  TIP_LIMIT)]
     if actor["zone"]:
-        lines.append(f"Zone : {clip(actor['zone'], TIP_LIMIT)}")
+        # Zones are stored as their French names, which are catalogue messages.
+        lines.append(say(N_("Zone : %(zone)s")) % {"zone": clip(say(actor["zone"]), TIP_LIMIT)})
     if actor["own"]:
-        lines.append("Structure d'une personne présente à l'atelier")
+        lines.append(say(N_("Structure d'une personne présente à l'atelier")))
     if metrics:
-        lines.append(f"Groupe : {metrics['community']}")
-        lines += [f"{ACTOR_LABELS[k]} : {french_number(metrics[k], 3)}"
+        lines.append(say(N_("Groupe : %(num)s")) % {"num": metrics["community"]})
+        lines += [say(N_("%(label)s : %(value)s")) % {"label": say(ACTOR_LABELS[k]),
+                                                      "value": number(metrics[k], 3, locale)}
                   for k in ("degree", "betweenness", "closeness", "eigenvector")]
     return lines
 
 
-def _tie_line(tie: dict, names: dict, state: str = "") -> str:
+def _tie_line(tie: dict, names: dict, state: str = "", locale: str = DEFAULT) -> str:
+    say, label = texts(locale)
     way = (f"{names[tie['source']]} → {names[tie['target']]}" if tie["directed"]
-           else "dans les deux sens")
-    rated = "" if tie.get("trust") is None else f", confiance {french_number(tie['trust'], 1)}"
-    return clip(f"{tie['type'] or 'sans type'} : force {tie['strength']}, {way}{rated}{state}",
-                 TIP_LIMIT)
+           else say(N_("dans les deux sens")))
+    rated = "" if tie.get("trust") is None else say(N_(", confiance %(value)s")) % {
+        "value": number(tie["trust"], 1, locale)}
+    kind = label(tie["type"]) or say(N_("sans type"))
+    return clip(say(N_("%(type)s : force %(strength)s, %(way)s")) % {
+        "type": kind, "strength": tie["strength"], "way": way} + rated + state, TIP_LIMIT)
 
 
 def _arrows(ties: list[dict], u: str, v: str) -> str:
@@ -77,9 +85,10 @@ def _key(tie: dict) -> tuple:
     return (*ends, tie["type"], tie["directed"])
 
 
-def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None) -> str:
+def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None, locale: str = DEFAULT) -> str:
     """The page of one wave; with ``comparison`` (earlier wave -> this one) it marks the
     ties that appeared and draws the ties that disappeared as dashed lines."""
+    say, shown = texts(locale)
     from pyvis.edge import Edge  # pyvis pulls IPython: import it only when a page is made
     from pyvis.network import Network
     from pyvis.node import Node
@@ -100,7 +109,7 @@ def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = No
         extra = {"x": place[0] * SPAN, "y": place[1] * SPAN} if place else {}
         label = clip(actor["name"], LABEL_LIMIT)
         net.nodes.append(Node(actor["id"], "dot", label, **extra).options)
-        info.append({"tip": _node_tip(actor, found), "kind": type_index[actor["type"]],
+        info.append({"tip": _node_tip(actor, found, locale), "kind": type_index[actor["type"]],
                      "group": found.get("community", 0),
                      "size": [found.get(k) or 0 for k in SIZE_METRICS]})
 
@@ -117,36 +126,41 @@ def network_html(snapshot: dict, analysis: dict, *, comparison: dict | None = No
         net.edges.append(Edge(u, v, arrows=_arrows(group, u, v),
                               value=sum(t["strength"] for t in group)).options)
         edge_tips.append({"state": state, "tip": [f"{names[u]} — {names[v]}"] + [
-            _tie_line(t, names, " (nouveau)" if new else "") for t, new in zip(group, fresh)]})
+            _tie_line(t, names, say(N_(" (nouveau)")) if new else "", locale) for t, new in zip(group, fresh)]})
     if comparison:
-        _draw_removed(net, comparison, positions, names, info, edge_tips, pairs)
+        _draw_removed(net, comparison, positions, names, info, edge_tips, pairs, locale)
 
     physics = not all("x" in node for node in net.nodes)
     _set_options(net, physics, len(net.nodes))
     nodes, edges, _, _, _, options = net.get_network_data()
     payload = {"nodes": nodes, "edges": edges, "info": info, "edgeInfo": edge_tips,
                "options": json.loads(options),
-               "types": [clip(t, 80) if t else "type non précisé" for t in types],
+               "types": [clip(shown(t), 80) if t else say(N_("type non précisé")) for t in types],
                "metrics": list(SIZE_METRICS),
-               "explanations": {k: EXPLANATIONS[k] for k in SIZE_METRICS}}
+               "explanations": {k: say(EXPLANATIONS[k]) for k in SIZE_METRICS},
+               # Words the page's script writes into the legend.
+               "words": {"one": say(N_("Groupe %(num)s (1 acteur)")),
+                         "many": say(N_("Groupe %(num)s (%(size)s acteurs)")),
+                         "more": say(N_("… %(num)s autres groupes (couleurs réutilisées)"))}}
     script, style = vis_assets()
     workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
-    return render("network.html", payload=script_json(payload), vis_script=script,
-                  vis_style=style, title=str(workshop.get("title") or "Réseau de coopération"),
+    return render("network.html", locale, payload=script_json(payload), vis_script=script,
+                  vis_style=style, title=str(workshop.get("title") or say(N_("Réseau de coopération"))),
                   territory=str(workshop.get("territory") or ""),
                   wave=str(snapshot.get("label") or ""), physics=physics,
                   sampled=bool(analysis.get("betweenness_sampled")),
-                  sampled_note=EXPLANATIONS["betweenness_sampled"],
-                  size_labels=[(k, ACTOR_LABELS[k]) for k in SIZE_METRICS],
+                  sampled_note=say(EXPLANATIONS["betweenness_sampled"]),
+                  size_labels=[(k, say(ACTOR_LABELS[k])) for k in SIZE_METRICS],
                   comparison=comparison, network=analysis["network"])
 
 
-def _draw_removed(net, comparison, positions, names, info, edge_tips, pairs) -> None:
+def _draw_removed(net, comparison, positions, names, info, edge_tips, pairs, locale: str = DEFAULT) -> None:
     """Dashed edges for pairs whose ties all went since the earlier wave; grey nodes for
     actors gone. A pair that still cooperates keeps its solid edge."""
     from pyvis.edge import Edge
     from pyvis.node import Node
 
+    say, label = texts(locale)
     gone: dict[tuple, list] = {}
     for tie in comparison["ties_removed"]:
         pair = tuple(sorted((tie["source"], tie["target"])))
@@ -163,7 +177,7 @@ def _draw_removed(net, comparison, positions, names, info, edge_tips, pairs) -> 
                 extra = {"x": place[0] * SPAN, "y": place[1] * SPAN} if place else {}
                 net.nodes.append(Node(end, "dot", clip(end_name, LABEL_LIMIT), **extra).options)
                 info.append({"tip": [clip(end_name, TIP_LIMIT),
-                                     "Acteur retiré depuis la vague précédente"],
+                                     say(N_("Acteur retiré depuis la vague précédente"))],
                              "kind": -1, "group": 0, "size": [0] * len(SIZE_METRICS),
                              "ghost": True})
         if u in shown and v in shown:
@@ -172,8 +186,8 @@ def _draw_removed(net, comparison, positions, names, info, edge_tips, pairs) -> 
             first = group[0]
             edge_tips.append({"state": "removed", "tip": [
                 f"{clip(first['source_name'], 80)} — {clip(first['target_name'], 80)}"] + [
-                clip(f"{t['type'] or 'sans type'} : lien retiré depuis la vague précédente",
-                     TIP_LIMIT) for t in group]})
+                clip(say(N_("%(type)s : lien retiré depuis la vague précédente")) % {
+                    "type": label(t["type"]) or say(N_("sans type"))}, TIP_LIMIT) for t in group]})
 
 
 def _set_options(net, physics: bool, count: int) -> None:

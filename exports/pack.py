@@ -1,4 +1,8 @@
-"""Evidence pack: every export of one wave in a single zip, with a short README.txt."""
+"""Evidence pack: every export of one wave in a single zip, with a short README.txt.
+
+The pack is the partners' dossier and is written in French as a whole (README, report, pages,
+tables for a French Excel), whoever downloads it: its files go together and are compared
+across waves and territories. The report and pages alone come in the reader's language."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Printable report in French: one HTML page, A4 print styles, charts as inline SVG.
+"""Printable report in the reader's language: one HTML page, A4 print styles, charts as inline SVG.
 
 Everything the page shows goes through the templates with autoescape on; the charts' SVG
 elements are written by the template from numbers computed in exports/charts.py, so no
@@ -10,51 +10,60 @@ from __future__ import annotations
 
 from collections import Counter
 
+from boards.i18n import N_
 from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
 
 from . import charts
 from .rows import lever_cards
-from .templating import french_number, percent, render
+from .templating import DEFAULT, number, percent, render, texts
 
 PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share"}
 DECIMAL_FIGURES = {"average_degree", "average_trust", "average_value"}
 GROUP_LIMIT = 12
 
 
-def spell_figure(key: str, value) -> str:
+def spell_figure(key: str, value, locale: str = DEFAULT) -> str:
     if key in PERCENT_FIGURES:
-        return percent(value, 1)
-    return french_number(value, 2 if key in DECIMAL_FIGURES else 0)
+        return percent(value, 1, locale)
+    return number(value, 2 if key in DECIMAL_FIGURES else 0, locale)
 
 
-def spell_change(key: str, delta) -> str:
+def spell_change(key: str, delta, locale: str = DEFAULT) -> str:
     if delta is None:
         return "—"
     sign = "+" if delta > 0 else ""
     if key in PERCENT_FIGURES:
-        return f"{sign}{french_number(delta * 100, 1)}\u202fpt"
-    return sign + french_number(delta, 2 if key in DECIMAL_FIGURES else 0)
+        return f"{sign}{number(delta * 100, 1, locale)}\u202fpt"
+    return sign + number(delta, 2 if key in DECIMAL_FIGURES else 0, locale)
 
 
-def figure_rows(network: dict) -> list[dict]:
-    return [{"label": label, "value": spell_figure(key, network.get(key)),
-             "explanation": EXPLANATIONS[key]} for key, label in NETWORK_LABELS.items()]
+def figure_rows(network: dict, locale: str = DEFAULT) -> list[dict]:
+    say, _ = texts(locale)
+    return [{"label": say(label), "value": spell_figure(key, network.get(key), locale),
+             "explanation": say(EXPLANATIONS[key])} for key, label in NETWORK_LABELS.items()]
 
 
-def change_rows(comparison: dict) -> list[dict]:
+def change_rows(comparison: dict, locale: str = DEFAULT) -> list[dict]:
+    say, _ = texts(locale)
     rows = []
     for key, label in NETWORK_LABELS.items():
         change = comparison["network"].get(key)
         if change:
-            rows.append({"label": label, "before": spell_figure(key, change["before"]),
-                         "after": spell_figure(key, change["after"]),
-                         "delta": spell_change(key, change["delta"])})
+            rows.append({"label": say(label), "before": spell_figure(key, change["before"], locale),
+                         "after": spell_figure(key, change["after"], locale),
+                         "delta": spell_change(key, change["delta"], locale)})
     return rows
 
 
-def _groups(analysis: dict) -> list[dict]:
+def explanations(locale: str) -> dict:
+    say, _ = texts(locale)
+    return {key: say(text) for key, text in EXPLANATIONS.items()}
+
+
+def _groups(analysis: dict, locale: str = DEFAULT) -> list[dict]:
     """Groups of two actors or more, with the types that make them up."""
-    kinds = {a["id"]: a["type"] or "type non précisé" for a in analysis["actors"]}
+    say, label = texts(locale)
+    kinds = {a["id"]: label(a["type"]) or say(N_("type non précisé")) for a in analysis["actors"]}
     groups = []
     for group in analysis["communities"]:
         if group["size"] < 2:
@@ -76,27 +85,28 @@ def _lever_groups(cards: list[dict]) -> list[dict]:
     return sorted(totals.values(), key=lambda e: (e["kind"], -e["votes"]))
 
 
-def report_context(snapshot: dict, analysis: dict, comparison: dict | None) -> dict:
+def report_context(snapshot: dict, analysis: dict, comparison: dict | None, locale: str = DEFAULT) -> dict:
+    say, label = texts(locale)
     workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
     # Candidates the group did not keep in its framework stay in the data files only.
     indicators = [i for i in snapshot.get("indicators") or ()
                   if isinstance(i, dict) and i.get("chosen") is not False]
     cards = lever_cards(snapshot)
     return {
-        "title": str(workshop.get("title") or "Atelier"),
+        "title": str(workshop.get("title") or say(N_("Atelier"))),
         "territory": str(workshop.get("territory") or ""),
         "wave": str(snapshot.get("label") or ""),
         "taken_at": str(snapshot.get("taken_at") or "")[:10],
         "participants": snapshot.get("participants"),
         "network": analysis["network"],
-        "figures": figure_rows(analysis["network"]),
-        "explanations": EXPLANATIONS,
-        "tie_chart": charts.tie_type_chart(analysis),
+        "figures": figure_rows(analysis["network"], locale),
+        "explanations": explanations(locale),
+        "tie_chart": charts.tie_type_chart(analysis, lambda kind: label(kind) or say(N_("sans type"))),
         "degree_chart": charts.degree_chart(analysis),
         "brokers": analysis["brokers"],
         "isolated": [m for m in analysis["margin"] if m["reason"] == "isolated"],
         "single": [m for m in analysis["margin"] if m["reason"] == "single_partner"],
-        "groups": _groups(analysis), "group_limit": GROUP_LIMIT,
+        "groups": _groups(analysis, locale), "group_limit": GROUP_LIMIT,
         "brakes": charts.lever_chart(cards, "frein"),
         "levers": charts.lever_chart(cards, "levier"),
         "lever_groups": _lever_groups(cards),
@@ -107,17 +117,18 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None) -> d
         "sources": analysis.get("betweenness_k"),
         "method": analysis.get("method", {}),
         "comparison": comparison,
-        "changes": change_rows(comparison) if comparison else [],
+        "changes": change_rows(comparison, locale) if comparison else [],
     }
 
 
-def report_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None) -> str:
+def report_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None, locale: str = DEFAULT) -> str:
     """The wave's report; ``comparison`` (earlier wave -> this one) adds an evolution part."""
-    return render("report.html", **report_context(snapshot, analysis, comparison))
+    return render("report.html", locale, **report_context(snapshot, analysis, comparison, locale))
 
 
-def comparison_report_html(comparison: dict, *, title: str = "") -> str:
+def comparison_report_html(comparison: dict, *, title: str = "", locale: str = DEFAULT) -> str:
     """A report on the changes between two waves alone."""
-    return render("comparison.html", comparison=comparison, changes=change_rows(comparison),
-                  title=title or "Évolution du réseau de coopération",
-                  explanations=EXPLANATIONS)
+    say, _ = texts(locale)
+    return render("comparison.html", locale, comparison=comparison, changes=change_rows(comparison, locale),
+                  title=title or say(N_("Évolution du réseau de coopération")),
+                  explanations=explanations(locale))

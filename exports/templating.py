@@ -4,6 +4,11 @@ Every export template ends in .html so autoescape is on; nothing a participant t
 marked safe. The only Markup made here is JSON whose ``<``, ``>``, ``&`` and line/paragraph
 separators are escaped (so ``</script>`` in a label cannot close the script element), and
 vis-network's files, checked not to contain a closing tag.
+
+Pages people read (the report, the comparison, the network page) are written in the reader's
+language, from the interface's catalogue; our shipped defaults among the data (actor and tie
+types, categories, the indicator library) are shown translated and everything typed as typed.
+Data files (CSV, XLSX, GEXF, GraphML, JSON) are not translated: see exports/rows.py.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
+
+from server.i18n import DEFAULT, shipped_label, translate, translations
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "exports"
 VIS_VERSION = "9.1.2"
@@ -40,8 +47,19 @@ def french_number(value, digits: int = 2) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
-def percent(value, digits: int = 0) -> str:
-    return "—" if value is None else french_number(value * 100, digits) + "\u202f%"
+def number(value, digits: int = 2, locale: str = DEFAULT) -> str:
+    """A number as the reader writes it: "1 234,5" in French, "1,234.5" in English."""
+    if locale == DEFAULT or value is None:
+        return french_number(value, digits)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value, digits: int = 0, locale: str = DEFAULT) -> str:
+    if value is None:
+        return "—"
+    return number(value * 100, digits, locale) + ("\u202f%" if locale == DEFAULT else "%")
 
 
 def clip(text, limit: int = 120) -> str:
@@ -56,17 +74,28 @@ def clip(text, limit: int = 120) -> str:
 
 
 @lru_cache(maxsize=None)
-def environment() -> jinja2.Environment:
+def environment(locale: str = DEFAULT) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html"]),
                              undefined=jinja2.StrictUndefined,
+                             extensions=["jinja2.ext.i18n"],
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fr=french_number, pct=percent, clip=clip)
+    env.install_gettext_translations(translations(locale), newstyle=True)
+    env.filters.update(num=lambda value, digits=2: number(value, digits, locale),
+                       pct=lambda value, digits=0: percent(value, digits, locale),
+                       clip=clip, default_label=lambda value: shipped_label(locale, value))
+    env.globals.update(locale=locale)
     return env
 
 
-def render(name: str, **context) -> str:
-    return environment().get_template(name).render(**context)
+def render(name: str, locale: str = DEFAULT, **context) -> str:
+    return environment(locale).get_template(name).render(**context)
+
+
+def texts(locale: str):
+    """(translate, label) for Python code that writes words into a page: a catalogue message
+    in the reader's language, and a value from the data with our defaults translated."""
+    return (lambda message: translate(locale, message)), (lambda value: shipped_label(locale, value))
 
 
 @lru_cache(maxsize=None)

@@ -155,21 +155,23 @@ async def indicators_page(request: Request) -> Response:
     return html(request, "review/indicators.html", territories=territories, rows=shared)
 
 
+# Pages people read come in the reader's language; data files keep the workshop's data as stored
+# (see exports/__init__.py). `lang` is the reader's locale.
 EXPORTS = {
-    "reseau.html": ("text/html; charset=utf-8", lambda s, a, sep: exports.network_html(s, a)),
-    "rapport.html": ("text/html; charset=utf-8", lambda s, a, sep: exports.report_html(s, a)),
-    "acteurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.actors_csv(s, a, sep=sep)),
-    "liens.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.ties_csv(s, a, sep=sep)),
-    "metriques.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.metrics_csv(s, a, sep=sep)),
-    "indicateurs_reseau.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.network_csv(s, a, sep=sep)),
-    "freins_leviers.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.levers_csv(s, a, sep=sep)),
-    "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep: exports.indicators_csv(s, a, sep=sep)),
+    "reseau.html": ("text/html; charset=utf-8", lambda s, a, sep, lang: exports.network_html(s, a, locale=lang)),
+    "rapport.html": ("text/html; charset=utf-8", lambda s, a, sep, lang: exports.report_html(s, a, locale=lang)),
+    "acteurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.actors_csv(s, a, sep=sep)),
+    "liens.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.ties_csv(s, a, sep=sep)),
+    "metriques.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.metrics_csv(s, a, sep=sep)),
+    "indicateurs_reseau.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.network_csv(s, a, sep=sep)),
+    "freins_leviers.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.levers_csv(s, a, sep=sep)),
+    "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.indicators_csv(s, a, sep=sep)),
     "classeur.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      lambda s, a, sep: exports.workbook_xlsx(s, a)),
-    "reseau.gexf": ("application/xml", lambda s, a, sep: exports.gexf_bytes(s, a)),
-    "reseau.graphml": ("application/xml", lambda s, a, sep: exports.graphml_bytes(s, a)),
-    "reseau.json": ("application/json", lambda s, a, sep: exports.json_bytes(s, a)),
-    "dossier.zip": ("application/zip", lambda s, a, sep: exports.evidence_pack(s, a)),
+                      lambda s, a, sep, lang: exports.workbook_xlsx(s, a)),
+    "reseau.gexf": ("application/xml", lambda s, a, sep, lang: exports.gexf_bytes(s, a)),
+    "reseau.graphml": ("application/xml", lambda s, a, sep, lang: exports.graphml_bytes(s, a)),
+    "reseau.json": ("application/json", lambda s, a, sep, lang: exports.json_bytes(s, a)),
+    "dossier.zip": ("application/zip", lambda s, a, sep, lang: exports.evidence_pack(s, a)),
 }
 
 
@@ -186,7 +188,7 @@ async def export(request: Request) -> Response:
         return html(request, "error.html", 404, message_key="not_found")
     media, build = EXPORTS[name]
     sep = ";" if request.query_params.get("sep") == ";" else ","
-    return _download(build(row["data"], row["analysis"], sep), media, f"{row['id']}-{name}")
+    return _download(build(row["data"], row["analysis"], sep, locale_of(request)), media, f"{row['id']}-{name}")
 
 
 async def comparison_export(request: Request) -> Response:
@@ -197,10 +199,12 @@ async def comparison_export(request: Request) -> Response:
     before, after, result = pair
     sep = ";" if request.query_params.get("sep") == ";" else ","
     builders = {
-        "comparaison.html": ("text/html; charset=utf-8", lambda: exports.comparison_report_html(result)),
+        "comparaison.html": ("text/html; charset=utf-8",
+                             lambda: exports.comparison_report_html(result, locale=locale_of(request))),
         "changements.csv": ("text/csv; charset=utf-8", lambda: exports.changes_csv(result, sep=sep)),
         "reseau.html": ("text/html; charset=utf-8",
-                        lambda: exports.network_html(after["data"], after["analysis"], comparison=result)),
+                        lambda: exports.network_html(after["data"], after["analysis"], comparison=result,
+                                                     locale=locale_of(request))),
         "dossier.zip": ("application/zip",
                         lambda: exports.evidence_pack(after["data"], after["analysis"], comparison=result)),
     }
