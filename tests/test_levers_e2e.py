@@ -174,3 +174,31 @@ def test_concurrent_votes_from_two_tabs_of_one_phone_never_exceed_the_budget(ser
         await tab.close()
 
     run(scenario())
+
+
+def test_a_removed_participant_s_dots_leave_the_projector_s_results(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop, board = await levers_room(server)
+        frame = await bob.ack(await bob.act({"type": "card.add", "board": board, "side": "frein",
+                                             "category": "confiance", "text": "On se méfie des bailleurs"}))
+        card = re.search(r'id="lv-card-(c\d+)"', frame).group(1)
+        await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))
+        for phone, times in ((bob, 3), (alice, 1)):
+            for _ in range(times):
+                await phone.ack(await phone.act({"type": "vote.add", "board": board, "card": card}))
+        page = host.http.get(f"/a/{workshop['id']}/animation").text
+        bob_id = re.search(r'name="participant" value="(p\d+)">\s*<button[^>]*Retirer Bob', page).group(1)
+        await host.ack(await host.act({"type": "participant.remove", "participant": bob_id}))
+
+        # A projector that opens now counts Alice alone, and her dot alone.
+        await host.ack(await host.act({"type": "levers.tallies", "board": board, "shown": True}))
+        fresh = screen.http.get(f"/a/{workshop['id']}/ecran?{screen_query[1:]}").text
+        assert "0 sur 1 participant a placé tous ses points" in fresh
+        assert re.search(rf'id="lv-tally-{card}" class="lv-tally">1 point<', fresh)
+        # The projector already on shows the results without Bob's dots; his card stays.
+        await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "results"}))
+        frame = await screen.wait_for("Résultats du vote")
+        assert re.search(rf'<li value="1" id="lv-rank-{card}"><span class="lv-rank-text">On se méfie des bailleurs'
+                         r'</span> <span class="lv-rank-n">1 point</span>', frame)
+
+    run(scenario())
