@@ -374,6 +374,33 @@ def test_a_removed_participant_s_dots_no_longer_count_anywhere_but_their_cards_s
     assert replay("w1", room.log).boards[B].data == data
 
 
+def test_the_board_s_answer_to_a_join_or_a_removal_is_the_count_and_the_tallies_only():
+    """What the board sends when someone joins or is removed (the shell asks each board's delta
+    macro): the voting progress on the projector and the facilitator's laptop, the tallies a
+    removal changed; never a phone's force field, which carries that phone's own dots."""
+    room = Room()
+    card = room.card(room.alice, "Un")
+    room.phase("vote")
+    room.act(room.host, {"type": "levers.tallies", "shown": True})
+    for _ in range(3):
+        room.vote(room.bob, card)
+    room.vote(room.alice, card)
+    delta = render.env("fr").get_template("boards/levers.html").module.delta
+    board = room.ws.boards[B]
+
+    joined = room.do(rules.join(room.ws, "Chloé"))[0]
+    for view in ("screen", "facilitator"):
+        out = str(delta(room.ws, board, joined, view))
+        assert "0 sur 3 participants ont placé tous leurs points" in out and "lv-field" not in out
+    assert str(delta(room.ws, board, joined, "participant")).strip() == ""
+
+    removed = room.kick(room.bob)[0]
+    for view in ("screen", "facilitator", "participant"):
+        out = str(delta(room.ws, board, removed, view))
+        assert re.search(rf'id="lv-tally-{card}" class="lv-tally" hx-swap-oob="true">1 point<', out)
+        assert "lv-field" not in out and ("0 sur 2 participants" in out) == (view != "participant")
+
+
 def _progress_from_scratch(ws, data):
     spent = [data.spent(p.id) for p in ws.people()]
     return (sum(1 for s in spent if s >= data.budget), sum(1 for s in spent if 0 < s < data.budget),
