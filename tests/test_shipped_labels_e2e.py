@@ -7,8 +7,12 @@ as typed in both languages; data files keep the stored French whoever downloads 
 
 import asyncio
 import re
+import shutil
 import time
 
+import pytest
+
+from cdp import Chromium
 from players import Person, Server
 from server.i18n import translate
 
@@ -185,3 +189,49 @@ def test_the_report_and_review_pages_read_our_defaults_in_english_and_data_files
         assert '"non-profit association"' in network and '"club de foot"' in network
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium package")
+def test_in_chromium_the_actor_panel_names_our_types_in_english_and_a_typed_one_as_typed(server):
+    """The panel of the selected actor is filled by static/stakeholders.js from the stored values."""
+    loop = asyncio.new_event_loop()
+    host = Person(server)
+    workshop = host.create_workshop("Atelier des Tilleuls", "QPV des Tilleuls")
+    alice = english(Person(server))
+    assert alice.join(workshop["code"], "Alice").status_code == 303
+
+    async def prepare():
+        await host.connect(view="facilitator")
+        await host.wait_for('id="stage"')
+        map_board = await board(host, "stakeholders", "Carte")
+        await host.ack(await host.act({"type": "map.types", "board": map_board, "list": "actor",
+                                       "names": "association\nclub de foot"}))
+        ids = []
+        for name, kind in (("Centre social", "association"), ("Club des Tilleuls", "club de foot")):
+            frame = await host.ack(await host.act({"type": "actor.add", "board": map_board, "name": name,
+                                                   "category": kind}))
+            ids.append(re.search(r'id="actor-(a\d+)"[^>]*>' + name + "<", frame).group(1))
+        await host.ack(await host.act({"type": "tie.add", "board": map_board, "source": ids[0],
+                                       "target": ids[1], "category": "projet commun", "strength": 2,
+                                       "direction": "both"}))
+        return map_board, ids
+
+    map_board, (centre, club) = loop.run_until_complete(prepare())
+    browser = Chromium()
+    try:
+        for name, value in alice.http.cookies.items():
+            browser.call("Network.setCookie", name=name, value=value, url=server.url)
+        browser.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
+        browser.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        panel = f"document.getElementById('sh-panel-{map_board}')"
+        for actor, kind in ((centre, "non-profit association"), (club, "club de foot")):
+            browser.value(f"document.getElementById('actor-{actor}').click()")
+            browser.wait(f"!{panel}.hidden && {panel}.querySelector('.sh-sel-type').textContent === {kind!r}")
+            browser.wait(f"{panel}.querySelector('.sh-r-kind') && "
+                         f"{panel}.querySelector('.sh-r-kind').textContent === 'joint project'")
+            browser.value(f"{panel}.querySelector('.sh-close').click()")
+            browser.wait(f"{panel}.hidden")
+    finally:
+        browser.close()
+        loop.run_until_complete(host.close())
+        loop.close()
