@@ -220,6 +220,9 @@ PERSONAL_TO = {"vote.added": "voter", "vote.removed": "voter"}
 # A phone shows its own cards while writing and its own dots while voting: when the whole stage is
 # re-rendered (phase, lock, agenda), each phone gets its own rendering.
 READER_SPECIFIC = True
+# People events this board answers in its delta macro, cheaply (the voting count, the tallies a
+# removal changed), for the shell to pass on when the board is on screen.
+PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed"})
 
 
 def apply(ws: Workshop, board: Board, event: dict) -> None:
