@@ -15,7 +15,7 @@ from .stakeholders_actions import ACTIONS
 from .stakeholders_model import CRITERIA, ZONE_NAMES, MapActor, MapData, MapTie
 from .stakeholders_rules import decide, decide_import
 
-__all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "ACTIONS", "new_data", "decide",
+__all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "PEOPLE_EVENTS", "ACTIONS", "new_data", "decide",
            "decide_import", "apply", "forget_participant", "freeze"]
 
 KIND = "stakeholders"
@@ -26,6 +26,9 @@ PHASE_LABELS = {
     "rate": N_("Notation des liens"),
     "locked": N_("Carte fermée"),
 }
+# People events this board answers in its delta macro (a removal redraws the ties people rated),
+# for the shell to pass on when the board is on screen.
+PEOPLE_EVENTS = frozenset({"participant.removed"})
 PHASE_HINTS = {
     "map": N_("Ajoutez les organisations du territoire, placez-les sur la carte et tracez leurs coopérations."),
     "rate": N_("Touchez un acteur pour voir ses liens et noter leur confiance et leur valeur."),

@@ -272,6 +272,27 @@ def test_ties_of_several_types_between_two_actors_are_drawn_apart_and_a_lone_tie
     assert _middle(drawn[events[0]["tie"]]) == (50.0, 20.0)
 
 
+def test_a_removed_participant_s_ratings_leave_the_ties_and_the_map_redraws_them():
+    from server import render
+    play = Map()
+    caf, ml = (play.actor(play.alice, n, at=at) for n, at in (("CAF", (0.2, 0.2)), ("Mission locale", (0.8, 0.2))))
+    tie = play.tie(play.alice, caf, ml)
+    play.phase("rate")
+    play.rate(play.alice, tie, trust=4, value=3)
+    play.rate(play.bob, tie, trust=1, value=1)
+    assert play.data.ties[tie].summary == "2.5 2 2 2 2"
+    removed = play.do(rules.decide(play.ws, Actor(play.host, FACILITATOR),
+                                   parse({"type": "participant.remove", "participant": play.bob})))[0]
+    assert play.data.ties[tie].summary == "4 1 3 1 1"
+    assert "participant.removed" in stakeholders.PEOPLE_EVENTS
+    delta = render.env("fr").get_template("boards/stakeholders.html").module.delta
+    for view in ("participant", "facilitator", "screen"):
+        out = str(delta(play.ws, play.ws.boards[B], removed, view))
+        assert f'<i id="tie-{tie}" hx-swap-oob="delete">' in out
+        assert re.search(rf'<polyline id="tie-{tie}" class="s2 q4 d"[^>]*data-q="4 1 3 1 1"', out)
+    assert replay("w1", play.log).boards[B].data == play.data
+
+
 def test_deleting_an_actor_removes_its_ties_in_the_same_event():
     play = Map()
     a, b, c = (play.actor(play.alice, n) for n in ("Mission locale", "CAF", "Mairie"))
