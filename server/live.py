@@ -82,7 +82,7 @@ async def live(websocket: WebSocket) -> None:
         # connection now, even if this loop is waiting for a message that may never come.
         here.cancel()
     sender.add_done_callback(sender_stopped)
-    workshops.presence(ws)
+    workshops.presence_soon(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
     # Refusals for rate a connection may collect: a burst's worth, then one a second.
@@ -132,7 +132,7 @@ async def live(websocket: WebSocket) -> None:
         sender.remove_done_callback(sender_stopped)
         room.discard(client)
         sender.cancel()
-        workshops.presence(ws)
+        workshops.presence_soon(ws)
 
 
 def _decode(text: str):

@@ -26,8 +26,13 @@ from .store import Store, now
 log = logging.getLogger("maillage.workshops")
 
 DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "ideas"),)
-# Seconds between two refreshes of the facilitator's presence panel while people contribute.
+# Seconds between two refreshes of presence (the online count, the facilitator's people panel)
+# while people contribute, and at most while they arrive or leave.
 PRESENCE_DELAY = 1.0
+# A refresh costs a frame to every page and the whole people panel: while people arrive or leave it
+# waits this long per connected page (capped by PRESENCE_DELAY), so a join storm spends a bounded
+# share of the server on it instead of O(N²) frames, and a small room still sees arrivals at once.
+PRESENCE_DELAY_PER_CLIENT = 0.0025
 # Whole-page renders kept for resyncs; a room's reconnect storm needs only a handful.
 FRAME_CACHE = 32
 
@@ -38,7 +43,8 @@ class Workshops:
         self.hub = hub
         self.states: dict[str, Workshop] = {}
         self.by_code: dict[str, str] = {}
-        self._presence_due: set[str] = set()
+        # Refreshes of presence waiting for their time: workshop id -> (loop time, handle).
+        self._presence_due: dict[str, tuple[float, asyncio.Handle]] = {}
         self._frames: dict[tuple, str] = {}
         # Set when several processes share the workshops (server/cluster.py).
         self.broker = None
@@ -173,9 +179,9 @@ class Workshops:
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
         if any(event["type"].startswith("participant.") for event in stored):
-            self.presence(ws)
+            self.presence_soon(ws)
         elif any("board" in event and event.get("by") for event in stored):
-            self._presence_soon(ws)
+            self.presence_soon(ws, PRESENCE_DELAY)
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
         if any(event["type"] in ("participant.joined", "participant.removed") for event in stored):
@@ -234,20 +240,34 @@ class Workshops:
             html = self._frames[key] = render.frame(ws, client.view, client.locale)
         client.push(html, seq=ws.seq)
 
-    def _presence_soon(self, ws: Workshop) -> None:
-        """Contribution counts on the facilitator's panel: refreshed once a second at most, not per vote."""
-        if ws.id in self._presence_due:
-            return
+    def presence_soon(self, ws: Workshop, delay: float | None = None) -> None:
+        """Presence and contribution counts, refreshed within `delay` seconds, once for all that
+        happens meanwhile (by default a delay that grows with the room, up to PRESENCE_DELAY).
+
+        Each refresh goes to every page and re-renders the facilitator's whole people panel: done
+        per arrival, 2,000 phones joining cost O(N²) frames. The refresh shows the room as it is
+        when it runs, so nothing that happened meanwhile is missed.
+        """
+        if delay is None:
+            delay = min(PRESENCE_DELAY, PRESENCE_DELAY_PER_CLIENT * len(self.hub.room(ws.id).clients))
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
+            # No event loop (a test driving the shell by hand): nothing can wait, refresh now.
+            self.presence(ws)
             return
-        self._presence_due.add(ws.id)
+        when = loop.time() + delay
+        due = self._presence_due.get(ws.id)
+        if due is not None:
+            if due[0] <= when:
+                return
+            due[1].cancel()
 
         def refresh() -> None:
-            self._presence_due.discard(ws.id)
+            self._presence_due.pop(ws.id, None)
             self.presence(ws)
-        loop.call_later(PRESENCE_DELAY, refresh)
+        # uvloop answers a time already past with a plain Handle, which has no when(): keep our own.
+        self._presence_due[ws.id] = when, loop.call_at(when, refresh)
 
     def presence(self, ws: Workshop) -> None:
         room = self.hub.room(ws.id)

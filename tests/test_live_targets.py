@@ -103,3 +103,43 @@ def test_a_vote_changes_its_voters_dots_only_and_a_proxied_vote_reaches_the_prox
             assert left_shown(person.frames[marks[person]:], board) == []
 
     run(scenario())
+
+
+def last(pattern: str, frames: list[str]) -> str | None:
+    found = re.findall(pattern, "".join(frames), re.S)
+    return found[-1] if found else None
+
+
+def test_presence_is_right_after_a_burst_of_arrivals_and_departures(server):
+    async def scenario():
+        host = Person(server)
+        workshop = host.create_workshop("Atelier nombreux", "QPV du Parc")
+        await host.connect(view="facilitator")
+        await host.wait_for('id="stage"')
+        phones = [Person(server) for _ in range(12)]
+        for k, phone in enumerate(phones):
+            assert phone.join(workshop["code"], f"Personne {k:02d}").status_code == 303
+        await asyncio.gather(*(phone.connect() for phone in phones))
+        await asyncio.gather(*(phone.wait_for('id="stage"') for phone in phones))
+        leaving, staying = phones[:5], phones[5:]
+        await asyncio.gather(*(phone.close() for phone in leaving))
+
+        # Seven phones and the facilitator's laptop; the five who left are shown disconnected.
+        def settled(frame: str) -> bool:
+            people = re.search(r'<div id="people".*?</ul>', frame, re.S)
+            return "8 personnes connectées" in frame and people is not None and \
+                people.group(0).count("déconnecté·e") == 5
+        await host.wait_for(settled)
+        for phone in staying:
+            await phone.wait_for("8 personnes connectées")
+        # Nothing later contradicts it.
+        await asyncio.sleep(1.5)
+        for person in (host, *staying):
+            await person.quiet(0.3)
+            assert last(r'<span id="online"[^>]*>([^<]*)<', person.frames) == "8 personnes connectées"
+        people = last(r'(<div id="people".*?</ul>)', host.frames)
+        for k, phone in enumerate(phones):
+            entry = re.search(rf"Personne {k:02d}.*?</li>", people, re.S).group(0)
+            assert ("déconnecté·e" in entry) == (phone in leaving), entry
+
+    run(scenario())
