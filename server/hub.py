@@ -5,12 +5,18 @@ outboxes (no await), so the order of publishes is the order of commits. The
 sender joins everything that piled up since its last send into one frame: a
 busy room gets fewer, larger frames instead of a frame per change. A client
 whose outbox overflows is closed with 1013 and resyncs when it reconnects.
+
+A change that shows nothing to a client (a join, a board not on screen) only moves its
+sequence number: that rides with the client's next frame instead of costing a frame of its
+own, and goes alone only if nothing else has gone for SEQ_DELAY. Meanwhile a client that
+reconnects says an older number and gets a full resync, which is right, only dearer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from typing import Callable
 
@@ -20,6 +26,8 @@ log = logging.getLogger("maillage.hub")
 
 # Least time between two frames to one client: at most 1/TICK frames per client per second.
 TICK = 0.02
+# Seconds a sequence number may wait for a frame to ride with before it is sent alone.
+SEQ_DELAY = 2.0
 
 
 class Client:
@@ -44,6 +52,8 @@ class Client:
         self.sending: asyncio.Task | None = None
         # Whether this connection had its hello answered (live.py serves one full resync per connection).
         self.greeted = False
+        # Since when (monotonic) `seq` has waited for a frame to ride with, if it waits.
+        self.seq_waits: float | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -84,6 +94,7 @@ class Client:
         sync.append("></div>")
         frame = "".join(self.parts) + "".join(sync)
         self.parts, self.acks, self.refused, self.seq = [], [], [], None
+        self.seq_waits = None
         return frame
 
     async def run(self) -> None:
@@ -111,6 +122,8 @@ class Room:
     def __init__(self, workshop_id: str):
         self.workshop_id = workshop_id
         self.clients: set[Client] = set()
+        # The pending send of sequence numbers that found no frame to ride with.
+        self._seq_due: asyncio.Handle | None = None
 
     def add(self, client: Client) -> None:
         self.clients.add(client)
@@ -133,8 +146,43 @@ class Room:
                 html = cache[client.key] = render(client.view, client.locale)
             if personal is not None:
                 html += personal(client)
-            if html or seq is not None:
+            if html:
                 client.push(html, seq)
+            elif seq is not None:
+                self._seq_later(client, seq)
+
+    def _seq_later(self, client: Client, seq: int) -> None:
+        """A new sequence number without a change to show: no frame of its own, unless none goes soon."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No event loop (a test driving the hub by hand): nothing can wait, send it now.
+            client.push(seq=seq)
+            return
+        client.seq = seq
+        if client.seq_waits is None:
+            client.seq_waits = time.monotonic()
+        if self._seq_due is None:
+            self._seq_due = loop.call_later(SEQ_DELAY, self._send_waiting_seqs)
+
+    def _send_waiting_seqs(self) -> None:
+        """Wakes the clients whose sequence number has waited SEQ_DELAY; comes back for the others.
+
+        In a busy room every client gets a frame well within SEQ_DELAY, so this sends nothing."""
+        self._seq_due = None
+        now = time.monotonic()
+        oldest = None
+        for client in self.clients:
+            since = client.seq_waits
+            if since is None:
+                continue
+            if now - since >= SEQ_DELAY:
+                client.seq_waits = None
+                client.wake.set()
+            elif oldest is None or since < oldest:
+                oldest = since
+        if oldest is not None:
+            self._seq_due = asyncio.get_running_loop().call_later(oldest + SEQ_DELAY - now, self._send_waiting_seqs)
 
 
 class Hub:
