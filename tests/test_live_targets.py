@@ -143,3 +143,47 @@ def test_presence_is_right_after_a_burst_of_arrivals_and_departures(server):
             assert ("déconnecté·e" in entry) == (phone in leaving), entry
 
     run(scenario())
+
+
+def test_a_change_showing_nothing_moves_the_sequence_later_and_a_reconnection_still_resyncs(server):
+    async def scenario():
+        host = Person(server)
+        workshop = host.create_workshop("Atelier en préparation", "QPV du Parc")
+        alice, bob = Person(server), Person(server)
+        assert alice.join(workshop["code"], "Alice").status_code == 303
+        assert bob.join(workshop["code"], "Bob").status_code == 303
+        await host.connect(view="facilitator")
+        await host.wait_for('id="stage"')
+        frame = await host.ack(await host.act({"type": "board.add", "kind": "levers", "title": "Pour plus tard"}))
+        board = "b" + re.search(r'data-seq="(\d+)"', frame).group(1)
+        for phone in (alice, bob):
+            await phone.connect()
+            await phone.wait_for('id="stage"')
+        for person in (host, alice, bob):
+            await person.quiet(0.3)
+
+        # The facilitator prepares a board nobody sees yet: the phones have nothing to show.
+        await host.ack(await host.act({"type": "levers.settings", "board": board, "budget": 4, "per_card": 2}))
+        server_seq = host.seq
+        assert await alice.quiet(0.3) == [] and alice.seq < server_seq
+
+        # Alice's phone drops and comes back with the number it had: it gets everything again.
+        await alice.close()
+        await alice.connect()
+        frame = await alice.wait_for('id="stage"')
+        assert alice.seq == server_seq and f'data-seq="{server_seq}"' in frame
+        # Bob's phone, still connected, gets the number a little later without anything to show.
+        frame = await bob.wait_for(f'data-seq="{server_seq}"')
+        assert 'id="stage"' not in frame
+        await bob.close()
+        await bob.connect()
+        await bob.quiet(0.3)
+        assert bob.seq == server_seq
+
+        # What the preparation changed shows on both once the board is on screen.
+        await host.ack(await host.act({"type": "board.show", "board": board}))
+        await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))
+        for phone in (alice, bob):
+            await phone.wait_for(f'id="lv-dots-{board}" class="lv-dots" data-left="4"')
+
+    run(scenario())
