@@ -113,6 +113,90 @@
     sync.removeAttribute("data-ack"); sync.removeAttribute("data-refused");
   });
 
+  // A frame may replace a form someone is filling in: the board is re-rendered when the facilitator
+  // renames it or changes its phase, and in full after a reconnection on weak wifi. What they had
+  // typed or chosen, and where the cursor was, is carried into the new form.
+  var drafts = [];
+  function formKey(form) {
+    // What a form does is in its hidden fields (type, board, card...), the same in the new render.
+    var parts = [form.getAttribute("data-label") || ""];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (h) {
+      if (h.name !== "op") { parts.push(h.name + "=" + h.value); }
+    });
+    return parts.join("&");
+  }
+  function edited(el) {
+    if (!el.name || /^(hidden|submit|button|reset|file)$/.test(el.type)) { return false; }
+    if (el.type === "radio" || el.type === "checkbox") { return el.checked !== el.defaultChecked; }
+    if (el.tagName === "SELECT") { return !sameAsDefault(el, selectedValues(el)); }
+    return el.value !== el.defaultValue;
+  }
+  function selectedValues(select) {
+    return Array.prototype.filter.call(select.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+  }
+  function sameAsDefault(select, values) {
+    // A single select with no option marked selected shows its first one.
+    var marked = Array.prototype.filter.call(select.options, function (o) { return o.defaultSelected; });
+    if (!marked.length && !select.multiple && select.options.length) { marked = [select.options[0]]; }
+    var defaults = marked.map(function (o) { return o.value; });
+    return defaults.length === values.length && defaults.every(function (v) { return values.indexOf(v) >= 0; });
+  }
+  function keepDrafts() {
+    drafts = [];
+    Array.prototype.forEach.call(document.forms, function (form) {
+      var fields = Array.prototype.filter.call(form.elements, edited);
+      if (!fields.length) { return; }
+      var details = form.closest("details");
+      drafts.push({ form: form, key: formKey(form), open: !!(details && details.open),
+        fields: fields.map(function (el) {
+          var field = { name: el.name, type: el.type, value: el.value, checked: el.checked,
+                        focused: el === document.activeElement };
+          if (el.tagName === "SELECT") { field.values = selectedValues(el); }
+          try { field.start = el.selectionStart; field.end = el.selectionEnd; } catch (err) { field.start = null; }
+          return field;
+        }) });
+    });
+  }
+  function restoreDraft(draft, taken) {
+    if (draft.form.isConnected) { return; }          // not replaced: nothing was lost
+    var form = Array.prototype.filter.call(document.forms, function (f) {
+      return taken.indexOf(f) < 0 && formKey(f) === draft.key;
+    })[0];
+    if (!form) { return; }                           // the form is gone (phase over, item deleted)
+    taken.push(form);
+    // A field the new render already shows as it was typed (an edit just saved) is no draft.
+    var changes = draft.fields.map(function (field) {
+      var el = Array.prototype.filter.call(form.elements, function (e) {
+        return e.name === field.name && (field.type !== "radio" && field.type !== "checkbox" || e.value === field.value);
+      })[0];
+      if (!el) { return null; }
+      if (field.type === "radio" || field.type === "checkbox") { return el.defaultChecked !== field.checked ? [el, field] : null; }
+      if (field.values) { return sameAsDefault(el, field.values) ? null : [el, field]; }
+      return el.defaultValue !== field.value ? [el, field] : null;
+    }).filter(Boolean);
+    if (!changes.length) { return; }
+    if (draft.open && form.closest("details")) { form.closest("details").open = true; }
+    changes.forEach(function (change) {
+      var el = change[0], field = change[1];
+      if (field.type === "radio" || field.type === "checkbox") { el.checked = field.checked; }
+      else if (field.values) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = field.values.indexOf(o.value) >= 0; });
+      } else { el.value = field.value; }
+      if (field.focused) {
+        el.focus({ preventScroll: true });
+        if (field.start !== null && el.setSelectionRange) {
+          try { el.setSelectionRange(field.start, field.end); } catch (err) { /* not a text field */ }
+        }
+      }
+    });
+  }
+  document.addEventListener("htmx:wsBeforeMessage", keepDrafts);
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var taken = [];
+    drafts.forEach(function (draft) { restoreDraft(draft, taken); });
+    drafts = [];
+  });
+
   // An action with no answer is sent again with the same operation id: the server applies it once.
   setInterval(function () {
     if (!socket || body.classList.contains("offline")) { return; }
