@@ -39,6 +39,8 @@ class Client:
         # Set when a facilitator or table captain types for a person without a phone.
         self.proxy_by = proxy_by
         self.locale = locale
+        # What a shared rendering depends on (an attribute: the broadcast loop reads it per client).
+        self.key = view, locale
         self.limit = limit
         self.parts: list[str] = []
         self.acks: list[str] = []
@@ -54,10 +56,6 @@ class Client:
         self.greeted = False
         # Since when (monotonic) `seq` has waited for a frame to ride with, if it waits.
         self.seq_waits: float | None = None
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.view, self.locale
 
     def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
              refused: str | None = None) -> None:
@@ -137,19 +135,31 @@ class Room:
         return [p for p in seen if p]
 
     def publish(self, render: Callable[[str, str], str], seq: int | None = None,
-                personal: Callable[[Client], str] | None = None) -> None:
-        """Queues one change for every client: rendered once per (view, locale), not per client."""
+                personal: Callable[[Client], str] | None = None, readers: set[str] | None = None) -> None:
+        """Queues one change for every client: rendered once per (view, locale), not per client.
+
+        `personal` adds a client's own part; given `readers`, only for pages acting as one of them
+        (this loop runs for every client on every change: a plenary's votes make it the hot path).
+        """
         cache: dict[tuple[str, str], str] = {}
         for client in self.clients:
-            html = cache.get(client.key)
+            key = client.key
+            html = cache.get(key)
             if html is None:
-                html = cache[client.key] = render(client.view, client.locale)
-            if personal is not None:
+                html = cache[key] = render(client.view, client.locale)
+            if personal is not None and (readers is None or client.participant in readers):
                 html += personal(client)
-            if html:
+            if not html:
+                if seq is not None:
+                    self._seq_later(client, seq)
+            elif len(client.parts) + len(client.acks) + len(client.refused) < client.limit:
+                # push(), inlined: at 200 votes/s to 2,000 phones the call alone was a tenth of the server.
+                client.parts.append(html)
+                if seq is not None:
+                    client.seq = seq
+                client.wake.set()
+            else:
                 client.push(html, seq)
-            elif seq is not None:
-                self._seq_later(client, seq)
 
     def _seq_later(self, client: Client, seq: int) -> None:
         """A new sequence number without a change to show: no frame of its own, unless none goes soon."""

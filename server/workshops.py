@@ -33,6 +33,10 @@ PRESENCE_DELAY = 1.0
 # waits this long per connected page (capped by PRESENCE_DELAY), so a join storm spends a bounded
 # share of the server on it instead of O(N²) frames, and a small room still sees arrivals at once.
 PRESENCE_DELAY_PER_CLIENT = 0.0025
+# While people contribute, the panel's counts wait PRESENCE_DELAY, or this long per person when
+# longer: the panel takes about 0.2 ms per person to render, and a plenary's votes should not spend
+# more than a tenth of the server on it (4 s between refreshes at 2,000 people).
+CONTRIBUTIONS_DELAY_PER_PERSON = 0.002
 # Whole-page renders kept for resyncs; a room's reconnect storm needs only a handful.
 FRAME_CACHE = 32
 
@@ -152,19 +156,15 @@ class Workshops:
         if not stored:
             return
         mine = None
+        # A proxied page reads as the person without a phone, so a vote typed for them reaches
+        # the page typing it; the captain's own page shows no one else's dots.
         readers = render.personal_readers(ws, stored)
-        if readers is None:
+        if readers is None or readers:
             def mine(client: Client) -> str:
-                return render.personal(ws, stored, client.view, client.locale, client.participant)
-        elif readers:
-            def mine(client: Client) -> str:
-                # A proxied page reads as the person without a phone, so a vote typed for them
-                # reaches the page typing it; the captain's own page shows no one else's dots.
-                if client.participant not in readers:
-                    return ""
                 return render.personal(ws, stored, client.view, client.locale, client.participant)
         self.hub.room(ws.id).publish(
-            lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine)
+            lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine,
+            readers=readers)
         self._after(ws, stored)
 
     def catch_up(self, workshop_id: str) -> None:
@@ -181,7 +181,7 @@ class Workshops:
         if any(event["type"].startswith("participant.") for event in stored):
             self.presence_soon(ws)
         elif any("board" in event and event.get("by") for event in stored):
-            self.presence_soon(ws, PRESENCE_DELAY)
+            self.presence_soon(ws, max(PRESENCE_DELAY, CONTRIBUTIONS_DELAY_PER_PERSON * len(ws.participants)))
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
         if any(event["type"] in ("participant.joined", "participant.removed") for event in stored):
