@@ -197,6 +197,16 @@
     drafts = [];
   });
 
+  // When the facilitator shows another board, a phone (or the projector) starts reading it from the
+  // top, not wherever the last board had been scrolled to; the console stays where its hands are.
+  function boardShown() { var stage = document.getElementById("stage"); return stage && stage.getAttribute("data-board"); }
+  var shown = boardShown();
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var now = boardShown();
+    if (now !== shown && !body.classList.contains("view-facilitator")) { window.scrollTo(0, 0); }
+    shown = now;
+  });
+
   // An action with no answer is sent again with the same operation id: the server applies it once.
   setInterval(function () {
     if (!socket || body.classList.contains("offline")) { return; }

@@ -22,6 +22,14 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 TOKEN = "jeton-coordination-navigateur"
 
+# When the page last moved under a finger: scrolled, or changed by a frame (see steps.at_rest).
+MOVES = """
+window.__movedAt = 0;
+for (const type of ["scroll", "htmx:wsAfterMessage"]) {
+  document.addEventListener(type, () => { window.__movedAt = performance.now(); }, true);
+}
+"""
+
 DEVICES = {
     # Phones: small screen, touch, French.
     "phone": dict(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True, locale="fr-FR"),
@@ -61,6 +69,7 @@ class Room:
         context.set_default_timeout(15_000)
         self.watch.attach(context)
         self.contexts.append(context)
+        context.add_init_script(MOVES)
         page = context.new_page()
         page.goto(self.url + path)
         return page

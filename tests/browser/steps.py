@@ -47,6 +47,13 @@ def settled(page, timeout: float = 15_000) -> None:
     assert refused.count() == 0, refused.all_inner_texts()
 
 
+def at_rest(page, quiet_ms: int = 500) -> None:
+    """The page has neither scrolled nor changed for `quiet_ms`. Chromium takes a finger landing
+    on a page that has just moved for one that stops it, not for a tap, as a phone does; people
+    read what appeared before they touch it."""
+    page.wait_for_function("(quiet) => performance.now() - window.__movedAt > quiet", arg=quiet_ms)
+
+
 def calm(page) -> None:
     """The "saved" notes have faded out (for a screenshot without them)."""
     expect(page.locator("#outbox .out")).to_have_count(0)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed, check_exports, download_all
-from .steps import (add_board, calm, create_workshop, draw_tie, join, online, screen_link, set_phase, settled,
+from .steps import (add_board, at_rest, calm, create_workshop, draw_tie, join, online, screen_link, set_phase, settled,
                     show_board, take_snapshot, touch_drag)
 
 pytestmark = pytest.mark.browser
@@ -105,10 +105,15 @@ def test_a_whole_workshop(room):
     cards = (("frein", "Interconnaissance", "Les structures ne se connaissent pas", amina),
              ("levier", "Gouvernance", "Un référent commun par quartier", bruno),
              ("levier", "Moyens", "Des permanences partagées au centre social", chloe))
+    # Amina was down on the map: the new board opens at its top.
+    amina.wait_for_function("() => window.scrollY === 0")
     for side, category, text, phone in cards:
         expect(phone.locator("#stage-title")).to_have_text("Freins et leviers")
+        at_rest(phone)
         form = phone.locator("form.lv-compose")
-        form.get_by_text("un frein" if side == "frein" else "un levier", exact=True).tap()
+        side_label = "un frein" if side == "frein" else "un levier"
+        form.get_by_text(side_label, exact=True).tap()
+        expect(form.get_by_role("radio", name=side_label)).to_be_checked()
         form.get_by_label("Catégorie").select_option(label=category)
         form.get_by_label("Votre carte").fill(text)
         form.get_by_role("button", name="Ajouter la carte").tap()
