@@ -49,6 +49,10 @@ PERSONAL_EVENTS = {"indicators.seeded", "indicator.proposed", "indicator.edited"
                    "indicator.rated"}
 # Personal events that change one reader's panel only, by the event field naming that reader.
 PERSONAL_TO = {"indicators.allocated": "participant", "indicator.rated": "participant"}
+# People events this board answers in its delta macro, for the shell to pass on when the board is
+# on screen: a removed person's dots, points and answers stop counting (ranking, baromètre, counts).
+# A join changes nothing this board shows: it counts those who took part, not those present.
+PEOPLE_EVENTS = frozenset({"participant.removed"})
 
 ACTIONS = {Propose, Edit, Withdraw, Hide, SetMode, Dot, Allocate, Choose, Publish, Rate, Seed}
 
