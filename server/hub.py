@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import Counter
 from typing import Callable
@@ -35,6 +36,16 @@ TICK = 0.02
 FRAME_BUDGET = 5_000
 # Seconds a sequence number may wait for a frame to ride with before it is sent alone.
 SEQ_DELAY = 2.0
+# A change that is exactly one element swapped whole out of band (a card's tally): a later one for
+# the same id makes it useless while both wait in an outbox. Parts render the state as it is when
+# they are made, so the later one carries everything the earlier one did.
+_WHOLE_ELEMENT = re.compile(r'<\w+ id="([^"]+)"[^>]*? hx-swap-oob="true"[^>]*>[^<]*</\w+>\s*')
+
+
+def replaces(html: str) -> str | None:
+    """The id of the one element `html` swaps whole out of band, or None for any other change."""
+    found = _WHOLE_ELEMENT.fullmatch(html)
+    return found.group(1) if found else None
 
 
 class Client:
@@ -50,6 +61,8 @@ class Client:
         self.key = view, locale
         self.limit = limit
         self.parts: list[str] = []
+        # Index in `parts` of the queued whole-element swap of each id (see `replaces`).
+        self.slots: dict[str, int] = {}
         self.acks: list[str] = []
         self.refused: list[str] = []
         self.seq: int | None = None
@@ -67,7 +80,7 @@ class Client:
 
     def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
              refused: str | None = None) -> None:
-        if len(self.parts) + len(self.acks) + len(self.refused) >= self.limit:
+        if len(self.parts) + len(self.acks) + len(self.refused) >= self.limit and not self._compact():
             if self.sending is not None and not self.overflow:
                 # Its socket is not draining (a reader that stopped reading): the send would wait
                 # forever, and so would the close after it. Give up on it now.
@@ -83,6 +96,15 @@ class Client:
             if refused:
                 self.refused.append(refused)
         self.wake.set()
+
+    def _compact(self) -> bool:
+        """Drops the parts a later one superseded; True when that made room in the outbox."""
+        if not self.slots:
+            return False
+        kept = [part for part in self.parts if part]
+        freed = len(kept) < len(self.parts)
+        self.parts, self.slots = kept, {}
+        return freed
 
     def finish(self, code: int) -> None:
         """Sends what is queued, then closes with `code`."""
@@ -100,6 +122,7 @@ class Client:
         sync.append("></div>")
         frame = "".join(self.parts) + "".join(sync)
         self.parts, self.acks, self.refused, self.seq = [], [], [], None
+        self.slots = {}
         self.seq_waits = None
         return frame
 
@@ -154,19 +177,30 @@ class Room:
         `personal` adds a client's own part; given `readers`, only for pages acting as one of them
         (this loop runs for every client on every change: a plenary's votes make it the hot path).
         """
-        cache: dict[tuple[str, str], str] = {}
+        cache: dict[tuple[str, str], tuple[str, str | None]] = {}
         for client in self.clients:
             key = client.key
-            html = cache.get(key)
-            if html is None:
-                html = cache[key] = render(client.view, client.locale)
+            shared = cache.get(key)
+            if shared is None:
+                html = render(client.view, client.locale)
+                shared = cache[key] = html, replaces(html)
+            html, slot = shared
             if personal is not None and (readers is None or client.participant in readers):
-                html += personal(client)
+                own = personal(client)
+                if own:
+                    html, slot = html + own, None
             if not html:
                 if seq is not None:
                     self._seq_later(client, seq)
             elif len(client.parts) + len(client.acks) + len(client.refused) < client.limit:
                 # push(), inlined: at 200 votes/s to 2,000 phones the call alone was a tenth of the server.
+                if slot is not None:
+                    # A plenary's phone gets one tally per card per frame, however many votes came.
+                    slots = client.slots
+                    before = slots.get(slot)
+                    if before is not None:
+                        client.parts[before] = ""
+                    slots[slot] = len(client.parts)
                 client.parts.append(html)
                 if seq is not None:
                     client.seq = seq
