@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 from collections import deque
+from datetime import datetime, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
@@ -164,9 +165,23 @@ def difference(shown: str | None, expected: str) -> str:
                                                 n=2, lineterm=""))[:60])
 
 
+class FrozenClock(datetime):
+    """The instant every render of a run reads. A running timer shows the seconds left when its
+    frame was rendered (the page counts down from there): with the wall clock, a phone's timer and
+    a fresh render a second later would differ though both are right."""
+
+    instant = datetime.now(timezone.utc)
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.instant
+
+
 class Convergence(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
+        FrozenClock.instant = datetime.now(timezone.utc)
+        render.datetime = FrozenClock
         self.dir = Path(tempfile.mkdtemp())
         self.shell = Shell(self.dir / "atelier.db")
         workshops = self.shell.workshops
@@ -193,6 +208,7 @@ class Convergence(RuleBasedStateMachine):
             self.close()
 
     def close(self) -> None:
+        render.datetime = datetime
         self.shell.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
