@@ -119,9 +119,11 @@ class Page:
 
     def _swap(self, style: str, target: Node, element: Node) -> None:
         content = element.children
-        for child in content:
-            if isinstance(child, Node):
-                child.parent = None
+        # An element swapped in whole keeps its children, which a later fragment may target.
+        if style != "outerHTML":
+            for child in content:
+                if isinstance(child, Node):
+                    child.parent = None
         parent = target.parent
         if style == "outerHTML":
             index = parent.children.index(target)
