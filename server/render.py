@@ -91,7 +91,14 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
         if view == "facilitator":
             parts.append(env(locale).get_template("workshop/_controls.html").render(ws=ws, oob=True))
     for event in events:
-        if event["type"].startswith(("participant.", "timer.")):
+        if event["type"].startswith("participant."):
+            # A join or a removal changes counts and tallies on some boards: those kinds say so
+            # and answer with small fragments (a join storm comes through here).
+            board = ws.board(ws.current_board or "")
+            if board is not None and event["type"] in getattr(KINDS[board.kind], "PEOPLE_EVENTS", ()):
+                parts.append(str(_macros(locale, board.kind).delta(ws, board, event, view)))
+            continue
+        if event["type"].startswith("timer."):
             continue
         board = ws.board(event.get("board", ""))
         # Every view shows the current board only; the others are rendered when shown.

@@ -202,3 +202,34 @@ def test_a_removed_participant_s_dots_leave_the_projector_s_results(server):
                          r'</span> <span class="lv-rank-n">1 point</span>', frame)
 
     run(scenario())
+
+
+def test_the_projector_counts_voters_and_dots_live_as_people_join_and_are_removed(server):
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop, board = await levers_room(server)
+        frame = await bob.ack(await bob.act({"type": "card.add", "board": board, "side": "levier",
+                                             "category": "moyens", "text": "Des locaux partagés"}))
+        card = re.search(r'id="lv-card-(c\d+)"', frame).group(1)
+        await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))
+        await host.ack(await host.act({"type": "levers.tallies", "board": board, "shown": True}))
+        await screen.wait_for("sur 2 participants")
+
+        # Someone arrives late: the projector's count of voters follows at once.
+        carol = Person(server)
+        assert carol.join(workshop["code"], "Carole").status_code == 303
+        frame = await screen.wait_for("sur 3 participants")
+        assert f'id="lv-status-{board}"' in frame
+
+        for phone, times in ((bob, 2), (alice, 1)):
+            for _ in range(times):
+                await phone.ack(await phone.act({"type": "vote.add", "board": board, "card": card}))
+        await screen.wait_for(f'id="lv-tally-{card}" class="lv-tally" hx-swap-oob="true">3 points<')
+
+        # Bob is removed: his dots leave the tally on the projector already on, and he no longer counts.
+        page = host.http.get(f"/a/{workshop['id']}/animation").text
+        bob_id = re.search(r'name="participant" value="(p\d+)">\s*<button[^>]*Retirer Bob', page).group(1)
+        await host.ack(await host.act({"type": "participant.remove", "participant": bob_id}))
+        frame = await screen.wait_for(f'id="lv-tally-{card}" class="lv-tally" hx-swap-oob="true">1 point<')
+        assert "sur 2 participants" in frame
+
+    run(scenario())
