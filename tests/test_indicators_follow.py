@@ -48,9 +48,18 @@ class Following(RuleBasedStateMachine):
             return
         events = self.room.do(events)
         ws = self.room.ws
+        for event in events:
+            if event["type"] == "participant.removed":
+                # The removed person's phone is closed: their page is no longer anyone's.
+                self.pages = {name: page for name, page in self.pages.items()
+                              if self.reader(name)[1] != event["participant"]}
         for name, page in self.pages.items():
             view, me = self.reader(name)
             page.apply(render.changes(ws, events, view, "fr"))
+            # The people events the kind declares reach its delta macro when the board is on screen.
+            for event in events:
+                if event["type"] in indicators.PEOPLE_EVENTS:
+                    page.apply(str(render._macros("fr", "indicators").delta(ws, ws.boards["b2"], event, view)))
             readers = render.personal_readers(ws, events)
             if readers is None or me in readers:
                 page.apply(render.personal(ws, events, view, "fr", me))
@@ -59,9 +68,10 @@ class Following(RuleBasedStateMachine):
             expected = Page(render.frame(ws, view, "fr", me)).region("stage")
             assert page.region("stage") == expected, (name, events)
 
-    def act(self, who, message, role):
+    def act(self, who, message, role, board="b2"):
         try:
-            events = rules.decide(self.room.ws, Actor(who, role), parse({"board": "b2", **message}))
+            message = {"board": board, **message} if board else message
+            events = rules.decide(self.room.ws, Actor(who, role), parse(message))
         except (Rejected, InvalidAction):
             return
         self.commit(events)
@@ -83,6 +93,11 @@ class Following(RuleBasedStateMachine):
         except Rejected:
             return
         self.commit(events)
+
+    @rule(who=st.sampled_from(("alice", "bob")))
+    def remove(self, who):
+        self.act(self.room.host, {"type": "participant.remove", "participant": getattr(self.room, who)},
+                 FACILITATOR, board=None)
 
     @rule(data=st.data(), phase=st.sampled_from(indicators.PHASES))
     def phase(self, data, phase):
