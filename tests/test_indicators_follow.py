@@ -56,10 +56,6 @@ class Following(RuleBasedStateMachine):
         for name, page in self.pages.items():
             view, me = self.reader(name)
             page.apply(render.changes(ws, events, view, "fr"))
-            # The people events the kind declares reach its delta macro when the board is on screen.
-            for event in events:
-                if event["type"] in indicators.PEOPLE_EVENTS:
-                    page.apply(str(render._macros("fr", "indicators").delta(ws, ws.boards["b2"], event, view)))
             readers = render.personal_readers(ws, events)
             if readers is None or me in readers:
                 page.apply(render.personal(ws, events, view, "fr", me))
