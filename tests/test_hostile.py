@@ -274,8 +274,9 @@ def test_ten_thousand_hostile_messages_change_nothing(tmp_path):
             # above): handled, so it is the one record allowed.
             errors = srv.records.errors(expected=("Invalid UTF-8 sequence received from client.",))
             assert errors == [], (SEED, errors[:3])
-            # And the server still serves: a legitimate note goes through.
-            await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Toujours là"}))
+            # And the server still serves: a legitimate note goes through (on a machine shared with
+            # other work, with the same patience as the blast's answers).
+            await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Toujours là"}), timeout=20)
             print(f"hostile: {total} messages refused, seed {SEED}")
             assert total >= 10_000
 
