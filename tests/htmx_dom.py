@@ -150,10 +150,15 @@ class Page:
 
 def canonical(node) -> str:
     """Markup with the differences a reader cannot see taken out: attribute order, runs of
-    whitespace, the oob markers."""
+    whitespace, the oob markers, and whether a <details> is open.
+
+    A <details> is opened and closed by its reader: that is their own state of the page, not
+    data. A fragment may open one on purpose (the facilitator goes on editing the categories
+    after adding one) while a fresh render shows it closed; both are the same content."""
     if isinstance(node, str):
         return " ".join(node.split())
-    attrs = " ".join(f'{k}="{v}"' for k, v in sorted(node.attrs.items()) if k != "hx-swap-oob")
+    attrs = " ".join(f'{k}="{v}"' for k, v in sorted(node.attrs.items())
+                     if k != "hx-swap-oob" and not (k == "open" and node.tag == "details"))
     inner = "".join(part for part in (canonical(c) for c in node.children) if part)
     return f"<{node.tag} {attrs}>{inner}</{node.tag}>"
 
