@@ -223,6 +223,10 @@ READER_SPECIFIC = True
 # People events this board answers in its delta macro, cheaply (the voting count, the tallies a
 # removal changed), for the shell to pass on when the board is on screen.
 PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed"})
+# Events of other boards this board shows: a card may name actors of the stakeholder map, so the
+# actor pickers and the names on cards follow actors added, renamed, merged or deleted there. The
+# shell passes them to this board's delta (and, per reader, its personal part) while it is on screen.
+WATCHES = frozenset({"actor.added", "actors.imported", "actor.edited", "actor.removed", "actor.merged"})
 
 
 def apply(ws: Workshop, board: Board, event: dict) -> None:

@@ -100,6 +100,10 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
             continue
         if event["type"].startswith("timer."):
             continue
+        watching = _watching(ws, event)
+        if watching is not None:
+            parts.append(str(_macros(locale, watching.kind).delta(ws, watching, event, view)))
+            continue
         board = ws.board(event.get("board", ""))
         # Every view shows the current board only; the others are rendered when shown.
         if board is None or board.id != ws.current_board:
@@ -108,8 +112,19 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
     return "".join(parts)
 
 
+def _watching(ws: Workshop, event: dict):
+    """The board on screen when it shows this event of another board (its kind's WATCHES)."""
+    board = ws.board(ws.current_board or "")
+    if board is None or board.id == event.get("board"):
+        return None
+    return board if event["type"] in getattr(KINDS[board.kind], "WATCHES", ()) else None
+
+
 def is_personal(ws: Workshop, event: dict) -> bool:
     """Whether part of this event's change must be rendered for each reader (private content)."""
+    if _watching(ws, event) is not None:
+        # The board on screen may show it inside private content (a phone's own cards).
+        return True
     board = ws.board(event.get("board", ""))
     return board is not None and event["type"] in getattr(KINDS[board.kind], "PERSONAL_EVENTS", ())
 
@@ -163,6 +178,10 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
         return frame(ws, view, locale, me) if reader_specific(ws, view, me) else ""
     parts = []
     for event in events:
+        watching = _watching(ws, event)
+        if watching is not None:
+            parts.append(str(_macros(locale, watching.kind).personal(ws, watching, event, view, me)))
+            continue
         board = ws.board(event.get("board", ""))
         if board is None or board.id != ws.current_board or not is_personal(ws, event):
             continue
