@@ -149,7 +149,7 @@
       var details = form.closest("details");
       drafts.push({ form: form, key: formKey(form), open: !!(details && details.open),
         fields: fields.map(function (el) {
-          var field = { name: el.name, type: el.type, value: el.value, checked: el.checked,
+          var field = { el: el, name: el.name, type: el.type, value: el.value, checked: el.checked,
                         focused: el === document.activeElement };
           if (el.tagName === "SELECT") { field.values = selectedValues(el); }
           try { field.start = el.selectionStart; field.end = el.selectionEnd; } catch (err) { field.start = null; }
@@ -158,14 +158,16 @@
     });
   }
   function restoreDraft(draft, taken) {
-    if (draft.form.isConnected) { return; }          // not replaced: nothing was lost
-    var form = Array.prototype.filter.call(document.forms, function (f) {
+    // The whole form was replaced, or only part of it (a list of choices that changed).
+    var replaced = !draft.form.isConnected;
+    var form = !replaced ? draft.form : Array.prototype.filter.call(document.forms, function (f) {
       return taken.indexOf(f) < 0 && formKey(f) === draft.key;
     })[0];
     if (!form) { return; }                           // the form is gone (phase over, item deleted)
-    taken.push(form);
+    if (replaced) { taken.push(form); }
+    var lost = draft.fields.filter(function (field) { return !field.el.isConnected; });
     // A field the new render already shows as it was typed (an edit just saved) is no draft.
-    var changes = draft.fields.map(function (field) {
+    var changes = lost.map(function (field) {
       var el = Array.prototype.filter.call(form.elements, function (e) {
         return e.name === field.name && (field.type !== "radio" && field.type !== "checkbox" || e.value === field.value);
       })[0];
@@ -175,9 +177,13 @@
       return el.defaultValue !== field.value ? [el, field] : null;
     }).filter(Boolean);
     if (!changes.length) { return; }
-    if (draft.open && form.closest("details")) { form.closest("details").open = true; }
+    if (replaced && draft.open && form.closest("details")) { form.closest("details").open = true; }
     changes.forEach(function (change) {
       var el = change[0], field = change[1];
+      // What someone filled in was open in front of them: keep it open.
+      for (var d = el.closest("details"); d && form.contains(d); d = d.parentElement && d.parentElement.closest("details")) {
+        d.open = true;
+      }
       if (field.type === "radio" || field.type === "checkbox") { el.checked = field.checked; }
       else if (field.values) {
         Array.prototype.forEach.call(el.options, function (o) { o.selected = field.values.indexOf(o.value) >= 0; });
@@ -194,7 +200,7 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     var taken = [];
     drafts.forEach(function (draft) { restoreDraft(draft, taken); });
-    drafts = [];
+    drafts = [];                                     // and the elements they held
   });
 
   // When the facilitator shows another board, a phone (or the projector) starts reading it from the
