@@ -35,6 +35,20 @@ async def levers_room(server):
     return host, alice, bob, screen, screen_query, workshop, board
 
 
+async def bob_s_card(bob, board, side: str, category: str, text: str) -> str:
+    """Bob writes a card; returns its id."""
+    frame = await bob.ack(await bob.act({"type": "card.add", "board": board, "side": side,
+                                         "category": category, "text": text}))
+    return re.search(r'id="lv-card-(c\d+)"', frame).group(1)
+
+
+async def remove_bob(host, workshop) -> None:
+    """The facilitator removes Bob, as the console's people panel offers it."""
+    page = host.http.get(f"/a/{workshop['id']}/animation").text
+    bob_id = re.search(r'name="participant" value="(p\d+)">\s*<button[^>]*Retirer Bob', page).group(1)
+    await host.ack(await host.act({"type": "participant.remove", "participant": bob_id}))
+
+
 async def settle(person, ops):
     """Reads frames until every op is acknowledged or refused; returns (acked, refused)."""
     acked, refused = set(), set()
@@ -179,16 +193,12 @@ def test_concurrent_votes_from_two_tabs_of_one_phone_never_exceed_the_budget(ser
 def test_a_removed_participant_s_dots_leave_the_projector_s_results(server):
     async def scenario():
         host, alice, bob, screen, screen_query, workshop, board = await levers_room(server)
-        frame = await bob.ack(await bob.act({"type": "card.add", "board": board, "side": "frein",
-                                             "category": "confiance", "text": "On se méfie des bailleurs"}))
-        card = re.search(r'id="lv-card-(c\d+)"', frame).group(1)
+        card = await bob_s_card(bob, board, "frein", "confiance", "On se méfie des bailleurs")
         await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))
         for phone, times in ((bob, 3), (alice, 1)):
             for _ in range(times):
                 await phone.ack(await phone.act({"type": "vote.add", "board": board, "card": card}))
-        page = host.http.get(f"/a/{workshop['id']}/animation").text
-        bob_id = re.search(r'name="participant" value="(p\d+)">\s*<button[^>]*Retirer Bob', page).group(1)
-        await host.ack(await host.act({"type": "participant.remove", "participant": bob_id}))
+        await remove_bob(host, workshop)
 
         # A projector that opens now counts Alice alone, and her dot alone.
         await host.ack(await host.act({"type": "levers.tallies", "board": board, "shown": True}))
@@ -207,9 +217,7 @@ def test_a_removed_participant_s_dots_leave_the_projector_s_results(server):
 def test_the_projector_counts_voters_and_dots_live_as_people_join_and_are_removed(server):
     async def scenario():
         host, alice, bob, screen, screen_query, workshop, board = await levers_room(server)
-        frame = await bob.ack(await bob.act({"type": "card.add", "board": board, "side": "levier",
-                                             "category": "moyens", "text": "Des locaux partagés"}))
-        card = re.search(r'id="lv-card-(c\d+)"', frame).group(1)
+        card = await bob_s_card(bob, board, "levier", "moyens", "Des locaux partagés")
         await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))
         await host.ack(await host.act({"type": "levers.tallies", "board": board, "shown": True}))
         await screen.wait_for("sur 2 participants")
@@ -226,9 +234,7 @@ def test_the_projector_counts_voters_and_dots_live_as_people_join_and_are_remove
         await screen.wait_for(f'id="lv-tally-{card}" class="lv-tally" hx-swap-oob="true">3 points<')
 
         # Bob is removed: his dots leave the tally on the projector already on, and he no longer counts.
-        page = host.http.get(f"/a/{workshop['id']}/animation").text
-        bob_id = re.search(r'name="participant" value="(p\d+)">\s*<button[^>]*Retirer Bob', page).group(1)
-        await host.ack(await host.act({"type": "participant.remove", "participant": bob_id}))
+        await remove_bob(host, workshop)
         frame = await screen.wait_for(f'id="lv-tally-{card}" class="lv-tally" hx-swap-oob="true">1 point<')
         assert "sur 2 participants" in frame
 
