@@ -69,6 +69,13 @@ class Chromium:
                            ".map(e => e ? e.textContent : null)")
         raise AssertionError(f"never true in the page: {expression}; outbox and notice: {state}")
 
+    def open_workshop(self, person, server, workshop_id: str) -> None:
+        """The workshop's page as `person` sees it (their session cookie), once it is online."""
+        for name, value in person.http.cookies.items():
+            self.call("Network.setCookie", name=name, value=value, url=server.url)
+        self.call("Page.navigate", url=f"{server.url}/a/{workshop_id}")
+        self.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+
     def close(self):
         self.socket.close()
         self.process.terminate()

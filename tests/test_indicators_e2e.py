@@ -320,10 +320,7 @@ def test_a_phone_in_chromium_allocates_points_rates_and_keeps_its_panel(server):
     browser = Chromium(extra=("--lang=fr-FR", "--accept-lang=fr-FR"))
     try:
         browser.call("Page.enable")
-        for name, value in alice.http.cookies.items():
-            browser.call("Network.setCookie", name=name, value=value, url=server.url)
-        browser.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
-        browser.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        browser.open_workshop(alice, server, workshop['id'])
         panel = f"document.getElementById('ind-{board}-me')"
         # The points form sends the whole allocation at once, as two repeated fields.
         browser.value(f"""(() => {{ const boxes = {panel}.querySelectorAll('input[name=points]');

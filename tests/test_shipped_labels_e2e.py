@@ -219,10 +219,7 @@ def test_in_chromium_the_actor_panel_names_our_types_in_english_and_a_typed_one_
     map_board, (centre, club) = loop.run_until_complete(prepare())
     browser = Chromium()
     try:
-        for name, value in alice.http.cookies.items():
-            browser.call("Network.setCookie", name=name, value=value, url=server.url)
-        browser.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
-        browser.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        browser.open_workshop(alice, server, workshop['id'])
         panel = f"document.getElementById('sh-panel-{map_board}')"
         for actor, kind in ((centre, "non-profit association"), (club, "club de foot")):
             browser.value(f"document.getElementById('actor-{actor}').click()")

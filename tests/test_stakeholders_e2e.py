@@ -204,10 +204,7 @@ def test_a_phone_drags_an_actor_onto_the_map_and_links_two_actors_by_tapping(ser
     placed, waiting = loop.run_until_complete(prepare())
     phone = Phone()
     try:
-        for name, value in alice.http.cookies.items():
-            phone.call("Network.setCookie", name=name, value=value, url=server.url)
-        phone.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
-        phone.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        phone.open_workshop(alice, server, workshop['id'])
         phone.wait(f"document.querySelector('#sh-tray-{board} #actor-{waiting}')")
 
         # Drag the waiting actor from the tray to three quarters across and down the map: with the
@@ -292,10 +289,7 @@ def test_on_a_phone_each_of_two_ties_between_two_actors_is_seen_and_rated_apart(
     host, alice, bob, screen, workshop, board = loop.run_until_complete(map_room(server))
     phone = Phone()
     try:
-        for name, value in alice.http.cookies.items():
-            phone.call("Network.setCookie", name=name, value=value, url=server.url)
-        phone.call("Page.navigate", url=f"{server.url}/a/{workshop['id']}")
-        phone.wait("document.getElementById('conn') && document.getElementById('conn').classList.contains('on')")
+        phone.open_workshop(alice, server, workshop['id'])
         caf, mission, (funds,), frame = loop.run_until_complete(_two_ties(host, alice, bob, board))
         talks = next(t for t in _middles(frame) if t != funds)
         middle = ("(id => { const p = document.getElementById('tie-' + id).getAttribute('points').split(' ')[1];"
