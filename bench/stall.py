@@ -33,7 +33,7 @@ import common as c  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 import loadgen as lg  # noqa: E402
 
-from boards.stakeholders_model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES  # noqa: E402
+from boards.stakeholders.model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES  # noqa: E402
 
 ACTORS = 1_000
 TIES_PER_ACTOR = 3

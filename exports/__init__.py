@@ -2,7 +2,7 @@
 printable report, comparison of two waves, and a zip holding all of them.
 
 Every function takes plain dicts (a snapshot, its analysis from ``boards.network.analyse``,
-or a comparison from ``boards.network_compare.compare``) and returns str or bytes; none
+or a comparison from ``boards.network.compare.compare``) and returns str or bytes; none
 writes to disk.
 
 Languages. The pages people read (report, comparison, network page) take the reader's

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 
 from boards.i18n import N_
-from boards.metrics_text import ACTOR_LABELS, EXPLANATIONS
+from boards.network.text import ACTOR_LABELS, EXPLANATIONS
 from boards.network import actor_records, tie_records
 
 from .templating import DEFAULT, clip, number, render, script_json, texts, vis_assets

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from boards.i18n import N_
-from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
+from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 
 from . import charts
 from .rows import lever_cards

@@ -7,7 +7,7 @@ load cleanly in R, pandas or Gephi.
 
 from __future__ import annotations
 
-from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
+from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from boards.network import actor_records, number, tie_records
 
 SCALE = ("1", "2", "3", "4", "5")

@@ -86,8 +86,8 @@ def library_texts(text: str) -> list[str]:
 
 @lru_cache(maxsize=None)
 def shipped_labels() -> frozenset[str]:
-    from boards.levers_model import DEFAULT_CATEGORIES
-    from boards.stakeholders_model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES
+    from boards.levers.model import DEFAULT_CATEGORIES
+    from boards.stakeholders.model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES
 
     return frozenset((*DEFAULT_ACTOR_TYPES, *DEFAULT_TIE_TYPES, *(label for _, label in DEFAULT_CATEGORIES),
                       *library_texts(LIBRARY.read_text("utf-8"))))

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from boards import indicator_library as lib
+from boards.indicators import library as lib
 from boards import indicators, rules
 from boards.errors import Refusal
 from boards.model import FACILITATOR, Actor

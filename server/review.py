@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import exports
-from boards.metrics_text import EXPLANATIONS, NETWORK_LABELS
+from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from boards.network import actor_records
-from boards.network_compare import compare, match_actors
+from boards.network.compare import compare, match_actors
 
 from . import auth
 from .coordinator import is_coordinator, refuse

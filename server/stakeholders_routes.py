@@ -13,7 +13,8 @@ import unicodedata
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from boards import actor_csv, stakeholders
+from boards import stakeholders
+from boards.stakeholders import actor_csv
 from boards.errors import Refusal, Rejected
 from boards.i18n import N_
 from boards.model import FACILITATOR, Actor

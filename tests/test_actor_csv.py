@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from boards.actor_csv import (ACTOR_HEADERS, CsvRejected, MAX_ROWS, actor_rows, neutralise, read_actors,
+from boards.stakeholders.actor_csv import (ACTOR_HEADERS, CsvRejected, MAX_ROWS, actor_rows, neutralise, read_actors,
                               tie_rows, write)
-from boards.stakeholders_model import DEFAULT_ACTOR_TYPES
+from boards.stakeholders.model import DEFAULT_ACTOR_TYPES
 
 TYPES = list(DEFAULT_ACTOR_TYPES)
 

@@ -11,7 +11,7 @@ import pytest
 
 import exports
 from boards.network import aggregate, analyse, build_graph
-from boards.network_compare import compare
+from boards.network.compare import compare
 from exports import tables
 from exports.templating import vis_assets
 

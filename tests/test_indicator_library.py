@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from boards import indicator_library as lib
-from boards.indicator_library import LibraryInvalid
+from boards.indicators import library as lib
+from boards.indicators.library import LibraryInvalid
 
 SHIPPED = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
 HEADER = "id;dimension;nom;définition;mesure;source\n"

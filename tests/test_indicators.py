@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boards import indicator_library, indicator_stats as stats, indicators, rules
+from boards import indicators, rules
+from boards.indicators import library as indicator_library
+from boards.indicators import stats
 from boards.actions import parse
 from boards.errors import InvalidAction, Rejected
 from boards.i18n import FIELD_LABELS

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from boards import levers_view, rules
+from boards import rules
+from boards.levers import view as levers_view
 from boards.actions import parse
 from boards.errors import InvalidAction, Rejected
 from boards.kinds import KINDS
-from boards.levers_model import DEFAULT_CATEGORIES
+from boards.levers.model import DEFAULT_CATEGORIES
 from boards.model import FACILITATOR, PARTICIPANT, SCREEN, Actor, Board
 from boards.state import apply, replay
 from server import render

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boards import network
-from boards.metrics_text import ACTOR_LABELS, NETWORK_LABELS
+from boards.network.text import ACTOR_LABELS, NETWORK_LABELS
 
 
 def snapshot(actors, ties, **extra):

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from boards import network_compare
-from boards.network_compare import compare, normalise_name
+from boards.network import compare as network_compare
+from boards.network.compare import compare, normalise_name
 
 
 def actor(actor_id, name, x=None, y=None):

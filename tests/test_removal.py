@@ -6,7 +6,8 @@ import io
 from pathlib import Path
 
 import exports
-from boards import indicator_library, indicators, rules
+from boards import indicators, rules
+from boards.indicators import library as indicator_library
 from boards.actions import parse
 from boards.model import FACILITATOR, PARTICIPANT, Actor
 from boards.snapshot import freeze

@@ -8,11 +8,11 @@ from hypothesis import given, settings, strategies as st
 
 from boards import levers, rules, stakeholders
 from boards.actions import parse
-from boards.actor_csv import ImportRow
+from boards.stakeholders.actor_csv import ImportRow
 from boards.errors import InvalidAction, Rejected
 from boards.model import FACILITATOR, PARTICIPANT, Actor
 from boards.state import apply, replay
-from boards.stakeholders_model import BEND, ZONES, normalise, spot_in, zone_of
+from boards.stakeholders.model import BEND, ZONES, normalise, spot_in, zone_of
 
 B = "b2"
 

@@ -10,16 +10,16 @@ versions), and everyone rates each adopted indicator on 1–5 or "je ne sais pas
 
 from __future__ import annotations
 
-from . import indicator_library as library
-from . import indicator_stats as stats
-from .errors import Rejected
-from .i18n import N_
-from .indicator_actions import (CANDIDATES_MAX, Allocate, Choose, Dot, Edit, Hide, Propose, Publish, Rate,
+from . import library
+from . import stats
+from ..errors import Rejected
+from ..i18n import N_
+from .actions import (CANDIDATES_MAX, Allocate, Choose, Dot, Edit, Hide, Propose, Publish, Rate,
                                 Seed, SetMode, Withdraw)
 # KIND and the carry-over helpers are part of this kind's public face, used by the shell.
-from .indicator_data import (KIND, POINTS_BUDGET, TEXT_FIELDS, Indicator, IndicatorsData, Version,  # noqa: F401
+from .data import (KIND, POINTS_BUDGET, TEXT_FIELDS, Indicator, IndicatorsData, Version,  # noqa: F401
                              carry_over, previous_wave)
-from .model import Actor, Board, Workshop, new_id
+from ..model import Actor, Board, Workshop, new_id
 
 TITLE = N_("Référentiel d'indicateurs")
 PHASES = ("propose", "prioritise", "reveal", "choose", "rate", "locked")

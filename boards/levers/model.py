@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .i18n import N_
+from ..i18n import N_
 
 SIDES = ("frein", "levier")
 SIDE_LABELS = {"frein": N_("Frein"), "levier": N_("Levier")}

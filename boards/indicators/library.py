@@ -22,7 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .i18n import N_
+from ..i18n import N_
 
 # Wire key, column name in French (what exports write), maximum length.
 FIELDS = (

@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .actions import Choice, Ident, Int, Text, action, spec
-from .errors import InvalidAction
-from .i18n import FIELD_LABELS, N_
-from .stakeholders_model import LAYOUTS, ZONE_NAMES
+from ..actions import Choice, Ident, Int, Text, action, spec
+from ..errors import InvalidAction
+from ..i18n import FIELD_LABELS, N_
+from .model import LAYOUTS, ZONE_NAMES
 
 NAME_MAX = 80
 TYPE_MAX = 50

@@ -22,7 +22,7 @@ Without a survivor (plain deletion) every tie of the actor is dropped.
 
 from __future__ import annotations
 
-from .stakeholders_model import CRITERIA, MapData, MapTie
+from .model import CRITERIA, MapData, MapTie
 
 
 def plan(data: MapData, gone: str, into: str | None) -> dict:

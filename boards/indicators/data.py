@@ -1,6 +1,6 @@
 """The state of a "référentiel d'indicateurs" board, and what can be read from it.
 
-Kept apart from the board's rules (boards/indicators.py) so both stay small:
+Kept apart from the board's rules (boards/indicators/__init__.py) so both stay small:
 this module only holds data and answers questions about it; it never decides.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from . import indicator_library as library
-from . import indicator_stats as stats
-from .model import Workshop
+from . import library
+from . import stats
+from ..model import Workshop
 
 KIND = "indicators"
 MODES = ("dots", "points")

@@ -6,12 +6,12 @@ that, nobody but their author has read them.
 
 from __future__ import annotations
 
-from .actions import Ident, Text, action, spec
-from .errors import Rejected
-from .i18n import N_
-from .levers_model import Card, Category, Cluster, LeversData
-from .levers_votes import move_votes
-from .model import Actor, Board, Workshop, new_id
+from ..actions import Ident, Text, action, spec
+from ..errors import Rejected
+from ..i18n import N_
+from .model import Card, Category, Cluster, LeversData
+from .votes import move_votes
+from ..model import Actor, Board, Workshop, new_id
 
 CATEGORIES_MAX = 20
 CLUSTERS_MAX = 40

@@ -8,12 +8,12 @@ so every value is bounded and every tie always joins two actors that exist.
 
 from __future__ import annotations
 
-from . import stakeholders_merge as merge
-from .i18n import N_
-from .model import Board, Workshop
-from .stakeholders_actions import ACTIONS
-from .stakeholders_model import CRITERIA, ZONE_NAMES, MapActor, MapData, MapTie
-from .stakeholders_rules import decide, decide_import
+from . import merge
+from ..i18n import N_
+from ..model import Board, Workshop
+from .actions import ACTIONS
+from .model import CRITERIA, ZONE_NAMES, MapActor, MapData, MapTie
+from .rules import decide, decide_import
 
 __all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "PEOPLE_EVENTS", "ACTIONS", "new_data", "decide",
            "decide_import", "apply", "forget_participant", "freeze"]

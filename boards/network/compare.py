@@ -23,8 +23,8 @@ import unicodedata
 
 import networkx as nx
 
-from .metrics_text import NETWORK_LABELS
-from .network import actor_records, analyse, tie_records
+from .text import NETWORK_LABELS
+from . import actor_records, analyse, tie_records
 
 CHANGE_LIMIT = 5
 SPRING_LIMIT = 1500

@@ -41,7 +41,7 @@ import random
 
 import networkx as nx
 
-from .metrics_text import EXPLANATIONS
+from .text import EXPLANATIONS
 
 EXACT_LIMIT = 400
 SAMPLE_SIZE = 200

@@ -7,8 +7,8 @@ projected by mistake) get counts.
 
 from __future__ import annotations
 
-from .levers_model import SIDES, TALLY_PHASES, Card, Category, LeversData
-from .model import Board, Workshop
+from .model import SIDES, TALLY_PHASES, Card, Category, LeversData
+from ..model import Board, Workshop
 
 # Events after which the shared views re-render the whole force field.
 FIELD_EVENTS = frozenset({

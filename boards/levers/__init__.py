@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import levers_groups as groups
-from . import levers_view as view
-from . import levers_votes as votes
-from .actions import Choice, Ident, Text, action, spec
-from .errors import InvalidAction, Rejected
-from .i18n import FIELD_LABELS, N_
-from .levers_model import SIDES, Card, LeversData
-from .model import Actor, Board, Workshop, new_id
+from . import groups
+from . import view
+from . import votes
+from ..actions import Choice, Ident, Text, action, spec
+from ..errors import InvalidAction, Rejected
+from ..i18n import FIELD_LABELS, N_
+from .model import SIDES, Card, LeversData
+from ..model import Actor, Board, Workshop, new_id
 
 KIND = "levers"
 TITLE = N_("Freins et leviers")

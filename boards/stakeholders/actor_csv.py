@@ -27,10 +27,10 @@ import csv
 import io
 from dataclasses import dataclass
 
-from .errors import Rejected
-from .i18n import N_
-from .stakeholders_actions import NAME_MAX
-from .stakeholders_model import FALLBACK_TYPE, normalise
+from ..errors import Rejected
+from ..i18n import N_
+from .actions import NAME_MAX
+from .model import FALLBACK_TYPE, normalise
 
 MAX_ROWS = 1000
 MAX_BYTES = 512 * 1024

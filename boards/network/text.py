@@ -6,7 +6,7 @@ territory, without jargon. Keys match the keys of ``analyse()``'s output so a
 page can put the sentence right beside the figure.
 """
 
-from .i18n import N_
+from ..i18n import N_
 
 # Whole-network figures, in the order a report lists them.
 NETWORK_LABELS = {

@@ -6,14 +6,14 @@ nothing here changes the state (see `stakeholders.apply`).
 
 from __future__ import annotations
 
-from . import stakeholders_merge as merge
-from .errors import Rejected
-from .i18n import N_
-from .model import Actor, Board, Workshop, new_id
-from .stakeholders_actions import (ACTORS_MAX, TIES_MAX, TYPE_MAX, TYPES_MAX, AddActor, AddTie, ClaimActor,
+from . import merge
+from ..errors import Rejected
+from ..i18n import N_
+from ..model import Actor, Board, Workshop, new_id
+from .actions import (ACTORS_MAX, TIES_MAX, TYPE_MAX, TYPES_MAX, AddActor, AddTie, ClaimActor,
                                    DeleteActor, DeleteTie, EditActor, EditTie, MergeActor, MoveActor,
                                    PlaceActor, RateTie, SetLayout, SetTypes)
-from .stakeholders_model import CRITERIA, ZONES, MapActor, MapData, MapTie, normalise, spot_in
+from .model import CRITERIA, ZONES, MapActor, MapData, MapTie, normalise, spot_in
 
 KIND = "stakeholders"  # also in stakeholders.py, which imports this module
 

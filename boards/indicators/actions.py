@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import indicator_library as library
-from . import indicator_stats as stats
-from .actions import Choice, Flag, Ident, Int, Text, action, spec
-from .errors import InvalidAction
-from .i18n import FIELD_LABELS, N_
-from .indicator_data import DOTS_DEFAULT, DOTS_MAX, MODES, POINTS_BUDGET
+from . import library
+from . import stats
+from ..actions import Choice, Flag, Ident, Int, Text, action, spec
+from ..errors import InvalidAction
+from ..i18n import FIELD_LABELS, N_
+from .data import DOTS_DEFAULT, DOTS_MAX, MODES, POINTS_BUDGET
 
 CANDIDATES_MAX = 400
 

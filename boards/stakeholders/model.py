@@ -14,7 +14,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 
-from .i18n import N_
+from ..i18n import N_
 
 GRID, CIRCLES = "grid", "circles"
 LAYOUTS = (GRID, CIRCLES)

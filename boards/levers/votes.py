@@ -7,11 +7,11 @@ taps and retries of one person can never spend more than the budget between them
 
 from __future__ import annotations
 
-from .actions import Flag, Ident, Int, action, spec
-from .errors import Rejected
-from .i18n import N_
-from .levers_model import LeversData
-from .model import Actor, Board, Workshop
+from ..actions import Flag, Ident, Int, action, spec
+from ..errors import Rejected
+from ..i18n import N_
+from .model import LeversData
+from ..model import Actor, Board, Workshop
 
 DOTS_MAX = 20
 

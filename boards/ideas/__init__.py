@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .actions import Flag, Ident, Text, action, spec
-from .errors import Rejected
-from .i18n import N_
-from .model import Actor, Board, Workshop, new_id
+from ..actions import Flag, Ident, Text, action, spec
+from ..errors import Rejected
+from ..i18n import N_
+from ..model import Actor, Board, Workshop, new_id
 
 KIND = "ideas"
 TITLE = N_("Idées")
