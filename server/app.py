@@ -19,6 +19,7 @@ from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
 from . import library
 from . import privacy_pages
+from . import transfer
 from .cluster import Broker
 from .hub import Hub
 from .settings import Settings
@@ -144,6 +145,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/coordination/comparer", review.comparison_page),
         Route("/coordination/comparer/export/{name}", review.comparison_export),
         Route("/coordination/indicateurs", review.indicators_page),
+        Route("/coordination/ateliers/{workshop_id}/export.maillage.json", transfer.download),
+        Route("/coordination/ateliers/importer", transfer.upload, methods=["POST"]),
         Route("/a/{workshop_id}/cartographie/{board_id}/import", stakeholders_routes.import_actors, methods=["POST"]),
         Route("/a/{workshop_id}/cartographie/{board_id}/acteurs.csv", stakeholders_routes.export_actors),
         Route("/a/{workshop_id}/cartographie/{board_id}/liens.csv", stakeholders_routes.export_ties),

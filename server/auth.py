@@ -28,7 +28,8 @@ def normalise_code(raw: str) -> str:
 
 
 def new_workshop_id() -> str:
-    return secrets.token_hex(5)
+    # 64 bits: workshops made on many laptops meet in one archive (server/transfer.py).
+    return secrets.token_hex(8)
 
 
 def new_key() -> str:

@@ -53,7 +53,7 @@ class Snapshots:
 
     def take(self, ws, label: str) -> dict:
         """Freezes the workshop now; the row is stored at once, its analysis follows."""
-        snapshot_id = "s" + secrets.token_hex(5)
+        snapshot_id = "s" + secrets.token_hex(8)
         data = freeze(ws, snapshot_id, label, now())
         with self.db.atomic():
             self.db.execute(

@@ -59,6 +59,11 @@ class Workshops:
 
     def _load(self, workshop_id: str) -> Workshop:
         ws = replay(workshop_id, self.store.events(workshop_id))
+        row = self.store.workshop(workshop_id)
+        if row is not None:
+            # Join codes are per server: a workshop imported from another machine may have been
+            # given a new one (server/transfer.py), kept in its row rather than in its log.
+            ws.join_code = row["join_code"]
         self.states[workshop_id] = ws
         self.by_code[ws.join_code] = workshop_id
         return ws

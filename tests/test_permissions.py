@@ -77,6 +77,8 @@ POLICY = {
     ("GET", "/coordination/comparer"): Rule({C, F}, {A, P, PO, FO, S}),
     ("GET", "/coordination/comparer/export/{name}"): Rule({C, F}, {A, P, PO, FO, S}),
     ("GET", "/coordination/indicateurs"): Rule({C}, EVERYONE - {C}),
+    ("GET", "/coordination/ateliers/{workshop_id}/export.maillage.json"): Rule({C}, EVERYONE - {C}),
+    ("POST", "/coordination/ateliers/importer"): Rule({C}, EVERYONE - {C}, destructive=True),
     ("POST", "/a/{workshop_id}/cartographie/{board_id}/import"): Rule({F}, OUTSIDERS | {P}),
     ("GET", "/a/{workshop_id}/cartographie/{board_id}/acteurs.csv"): Rule({F}, OUTSIDERS | {P}),
     ("GET", "/a/{workshop_id}/cartographie/{board_id}/liens.csv"): Rule({F}, OUTSIDERS | {P}),
