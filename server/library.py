@@ -26,7 +26,7 @@ from boards.errors import Refusal
 from boards.model import FACILITATOR, Actor
 
 from . import auth, render
-from .coordinator import is_coordinator, refuse
+from .coordinator import is_coordinator, is_national, refuse
 from .i18n import translate
 from .pages import html, locale_of
 from .store import now
@@ -102,7 +102,16 @@ def _index(request: Request, status: int = 200, problems: list[str] | None = Non
     version, library = current(db)
     return html(request, "library/index.html", status, version=version, groups=lib.grouped(library),
                 count=len(library), history=history(db), problems=problems or [], filename=filename,
-                done=request.query_params.get("fait", ""), upload_max=UPLOAD_MAX // 1000)
+                done=request.query_params.get("fait", ""), upload_max=UPLOAD_MAX // 1000,
+                editable=is_national(request))
+
+
+def _national_only(request: Request) -> Response:
+    """A territory's coordinator reads the common library; the national coordination changes it."""
+    if not is_coordinator(request):
+        return refuse(request)
+    return html(request, "error.html", 403, message_key=None, message=translate(
+        locale_of(request), "La bibliothèque commune est modifiée par la coordination nationale ; vous pouvez la lire et l'exporter."))
 
 
 def _stale(request: Request) -> Response:
@@ -147,8 +156,8 @@ async def export(request: Request) -> Response:
 
 
 async def import_file(request: Request) -> Response:
-    if not is_coordinator(request):
-        return refuse(request)
+    if not is_national(request):
+        return _national_only(request)
     locale = locale_of(request)
     too_big = [translate(locale, "Fichier trop gros ou envoi illisible (%(max)s ko au plus).", {"max": UPLOAD_MAX // 1000})]
     # Starlette spools uploaded files to disk without a limit: refuse large bodies before reading them.
@@ -185,8 +194,8 @@ def _edit(request: Request, item: dict | None, original: str, status: int = 200,
 
 
 async def edit_form(request: Request) -> Response:
-    if not is_coordinator(request):
-        return refuse(request)
+    if not is_national(request):
+        return _national_only(request)
     wanted = request.query_params.get("id", "")
     _, library = current(request.app.state.store.db)
     item = next((i for i in library if i["id"] == wanted), None)
@@ -196,8 +205,8 @@ async def edit_form(request: Request) -> Response:
 
 
 async def save_indicator(request: Request) -> Response:
-    if not is_coordinator(request):
-        return refuse(request)
+    if not is_national(request):
+        return _national_only(request)
     form = await request.form()
     original = str(form.get("original", "")) or None
     fields = {key: str(form.get(key, "")) for key in lib.KEYS}
@@ -217,8 +226,8 @@ async def save_indicator(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    if not is_coordinator(request):
-        return refuse(request)
+    if not is_national(request):
+        return _national_only(request)
     form = await request.form()
     target = str(form.get("id", ""))
     db = request.app.state.store.db

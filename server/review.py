@@ -13,7 +13,7 @@ from boards.network import actor_records
 from boards.network.compare import compare, match_actors
 
 from . import auth
-from .coordinator import is_coordinator, refuse
+from .coordinator import is_coordinator, may_review, refuse, scope
 from .i18n import translate
 from .pages import fold, html, locale_of
 
@@ -23,7 +23,7 @@ LABELLED = 40  # names drawn on the map; the others show on hover
 
 
 def _can_review(request: Request, snapshot: dict) -> bool:
-    return is_coordinator(request) or bool(auth.facilitator_of(request.session, snapshot["workshop_id"]))
+    return may_review(request, snapshot["territory"]) or bool(auth.facilitator_of(request.session, snapshot["workshop_id"]))
 
 
 def drawing(snapshot: dict, analysis: dict, positions: dict | None = None, key_of: dict | None = None) -> dict:
@@ -74,9 +74,10 @@ def figures(analysis: dict, locale: str) -> list[dict]:
 
 
 async def index(request: Request) -> Response:
-    if not is_coordinator(request):
+    allowed = scope(request)
+    if allowed is None:
         return refuse(request)
-    states = request.app.state.workshops.states
+    states = {key: ws for key, ws in request.app.state.workshops.states.items() if allowed.allows(ws.territory)}
     snapshots = request.app.state.snapshots.listing()
     by_workshop = defaultdict(list)
     for row in snapshots:
@@ -131,12 +132,14 @@ async def comparison_page(request: Request) -> Response:
 
 async def indicators_page(request: Request) -> Response:
     """Common indicators across territories: each territory's latest rated wave, side by side."""
-    if not is_coordinator(request):
+    allowed = scope(request)
+    if allowed is None:
         return refuse(request)
     store = request.app.state.snapshots
     latest: dict[str, dict] = {}
     for row in store.listing():
-        latest[fold(row["territory"])] = row
+        if allowed.allows(row["territory"]):
+            latest[fold(row["territory"])] = row
     table: dict[str, dict] = {}
     territories = []
     for key, row in sorted(latest.items()):

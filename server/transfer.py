@@ -145,9 +145,12 @@ def _merged(ours: str, theirs: str) -> str | None:
     return json.dumps(merged, ensure_ascii=False)
 
 
-def import_workshop(store, data: bytes) -> Imported:
+def import_workshop(store, data: bytes, allowed=lambda territory: True) -> Imported:
     body = read_file(data)
     db, workshop = store.db, body["workshop"]
+    if not allowed(workshop["territory"]):
+        raise TransferRefused(N_("Ce fichier est un atelier du territoire « %(territory)s » : votre accès de "
+                                 "coordination ne couvre pas ce territoire."), territory=workshop["territory"][:80])
     workshop_id = workshop["id"]
     with store.transaction():
         row = store.workshop(workshop_id)
@@ -210,12 +213,13 @@ def _import_snapshots(db, workshop: dict, snapshots: list[dict]) -> int:
 async def download(request):
     from starlette.responses import Response
 
-    from .coordinator import is_coordinator, refuse
+    from .coordinator import is_coordinator, may_review, refuse
     from .pages import html
     if not is_coordinator(request):
         return refuse(request)
     workshop_id = request.path_params["workshop_id"]
-    if request.app.state.store.workshop(workshop_id) is None:
+    row = request.app.state.store.workshop(workshop_id)
+    if row is None or not may_review(request, row["territory"]):
         return html(request, "error.html", 404, message_key="not_found")
     loop = asyncio.get_running_loop()
     data = await loop.run_in_executor(None, _in_thread, export_workshop, request.app.state.store.path, workshop_id)
@@ -227,10 +231,11 @@ async def download(request):
 async def upload(request):
     from starlette.exceptions import HTTPException
 
-    from .coordinator import is_coordinator, refuse
+    from .coordinator import refuse, scope
     from .i18n import translate
     from .pages import html, locale_of
-    if not is_coordinator(request):
+    allowed = scope(request)
+    if allowed is None:
         return refuse(request)
     locale = locale_of(request)
 
@@ -251,7 +256,8 @@ async def upload(request):
     loop = asyncio.get_running_loop()
     try:
         # Checking a file replays a whole workshop: off the event loop, so live rooms do not wait.
-        result = await loop.run_in_executor(None, _in_thread, import_workshop, request.app.state.store.path, data)
+        result = await loop.run_in_executor(None, _in_thread, import_workshop, request.app.state.store.path, data,
+                                            allowed.allows)
     except TransferRefused as refusal:
         return refused(400, refusal)
     _show(request.app, result)
