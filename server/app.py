@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from . import stakeholders_routes
 from . import library
 from . import privacy_pages
 from .cluster import Broker
+from .admission import Admission
 from .hub import Hub
 from .settings import Settings
 from .store import Store
 from .workshops import Workshops
+from .wsprotocol import LIMITS, Limits, Throttled
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -99,6 +102,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        watch_descriptors(asyncio.get_running_loop())
         broker = None
         if settings.broker_url:
             broker = app.state.workshops.broker = Broker(settings.broker_url, app.state.workshops)
@@ -107,7 +111,9 @@ def create_app(settings: Settings) -> Starlette:
         pending = asyncio.create_task(app.state.snapshots.analyse_pending())
         app.state.background.add(pending)
         pending.add_done_callback(app.state.background.discard)
-        yield
+        # Read by the websocket protocol (server/wsprotocol.py) of every connection.
+        yield {LIMITS: Limits(settings.frames_per_second, settings.frame_burst, settings.send_timeout,
+                              settings.flood_cooldown)}
         app.state.snapshots.close()
         if broker is not None:
             await broker.stop()
@@ -184,8 +190,30 @@ def create_app(settings: Settings) -> Starlette:
     app.state.snapshots = snapshots.Snapshots(store.db)
     # Tasks that outlive their request (snapshot analyses): kept referenced until done.
     app.state.background = set()
-    app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute)
+    app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute,
+                                              per_address=settings.join_guesses_per_address)
+    app.state.admission = Admission(settings)
     return app
+
+
+_out_of_descriptors = Throttled(logging.getLogger("maillage.app"))
+
+
+def watch_descriptors(loop: asyncio.AbstractEventLoop) -> None:
+    """Out of file descriptors, asyncio retries accept() every second but reports each failed
+    attempt, up to the listen backlog's length each time (thousands of lines a second): say it
+    once a second at most. The connections already open are served meanwhile."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if context.get("message", "").startswith("socket.accept() out of system resource"):
+            _out_of_descriptors.warning(f"out of file descriptors: new connections wait ({context.get('exception')})")
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+    loop.set_exception_handler(handler)
 
 
 def from_environment() -> Starlette:

@@ -186,7 +186,8 @@ async def blast(person: Person, messages: list, batch: int = 150) -> dict:
 
 
 def test_ten_thousand_hostile_messages_change_nothing(tmp_path):
-    with LiveServer(tmp_path / "atelier.db", actions_per_second=1e9) as srv:
+    with LiveServer(tmp_path / "atelier.db", actions_per_second=1e9, frames_per_second=1e9,
+                    frame_burst=1e9) as srv:
         async def scenario():
             people, snapshot = await setup(srv)
             host, alice, workshop = people["target"]
