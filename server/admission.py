@@ -29,6 +29,7 @@ class Admission:
 
     @staticmethod
     def keys(workshop_id: str, person: str | None, address: str | None) -> tuple[tuple, str]:
+        """The person's key (a projector: the workshop's screens at this address) and the address's."""
         network = network_of(address or "-")
         return ((workshop_id, person) if person else (workshop_id, None, network)), network
 
@@ -44,7 +45,8 @@ class Admission:
 
     def refusal(self, person_key: tuple, network: str) -> str | None:
         """Why this connection may not open now (a message to show), or None."""
-        if self.people[person_key] >= self.per_person:
+        # A projector has no person: its screens count only under their address.
+        if person_key[1] is not None and self.people[person_key] >= self.per_person:
             return N_("Trop de pages ouvertes pour cette personne : fermez un onglet.")
         if self.addresses[network] >= self.per_address:
             return N_("Trop de connexions depuis ce réseau : réessayez dans un moment.")

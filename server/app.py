@@ -209,6 +209,10 @@ def watch_descriptors(loop: asyncio.AbstractEventLoop) -> None:
         if context.get("message", "").startswith("socket.accept() out of system resource"):
             _out_of_descriptors.warning(f"out of file descriptors: new connections wait ({context.get('exception')})")
             return
+        if isinstance(context.get("exception"), ValueError) and "_start_serving" in repr(context.get("handle")):
+            # Each of those failed accepts also scheduled a retry; the ones still due when the server
+            # closes its listening socket at shutdown find it gone. Nothing is lost.
+            return
         if previous is not None:
             previous(loop, context)
         else:

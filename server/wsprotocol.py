@@ -21,6 +21,8 @@ Limits come from the application's lifespan state (`LIMITS`), so one class serve
 from __future__ import annotations
 
 import logging
+import socket
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,15 +209,27 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
     def stalled(self) -> None:
         self.stall_timer = None
         _stalls.warning("websocket cut: frames waited unsent too long")
-        self.transport.abort()
+        self.reset()
 
     def keepalive_timeout(self) -> None:
-        # uvicorn sends a close (1011) and closes the transport, which waits for its buffer to
-        # drain: a reader that stopped would hold it forever. Abort if it has not gone soon.
-        super().keepalive_timeout()
-        if not self.cut_off:
-            self.cut_off = True
-            self.cut_timer = self.loop.call_later(GRACE, self.transport.abort)
+        # uvicorn would send a close (1011) and close the transport, which waits for its buffer
+        # to drain: a reader that stopped would hold it forever. It would not read the close either.
+        self.pong_timer = None
+        self.pending_ping_payload = None
+        _stalls.warning("websocket cut: a ping went unanswered")
+        self.reset()
+
+    def reset(self) -> None:
+        """Drops the connection with a TCP reset: what waits for the peer, in our buffers and in
+        the kernel's, is freed now (a graceful close leaves it queued until the kernel gives up)."""
+        self.cut_off = self.close_sent = True
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        self.transport.abort()
 
     def connection_lost(self, exc) -> None:
         for timer in (self.stall_timer, self.cut_timer):
