@@ -139,7 +139,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/tableaux/{board_id}", pages.earlier_board),
         Route("/a/{workshop_id}/modele", agendas.apply, methods=["POST"]),
         Route("/a/{workshop_id}/modeles", agendas.save, methods=["POST"]),
-        Route("/territoires/{name}", pages.territory),
+        Route("/territoires/{name:path}", pages.territory),
         Route("/a/{workshop_id}/instantanes", snapshots.take, methods=["POST"]),
         Route("/coordination/connexion", coordinator.sign_in_form),
         Route("/coordination/connexion", coordinator.sign_in, methods=["POST"]),
