@@ -197,6 +197,13 @@ class RemoveParticipant:
     participant: str = spec(Ident())
 
 
+@action("participant.ban", facilitator_only=True)
+class BanParticipant:
+    """Removes a participant and keeps them out of this workshop (banned), or lets them back."""
+    participant: str = spec(Ident())
+    banned: bool = spec(Flag(), default=True)
+
+
 @action("participant.rename")
 class RenameSelf:
     name: str = spec(Text(40))

@@ -137,7 +137,7 @@ async def setup(srv: LiveServer):
                 ws, events = srv.call(snapshot, workshop_id)
                 person, role = (participant, PARTICIPANT) if not cls.FACILITATOR_ONLY else (host, FACILITATOR)
                 me = next(p.id for p in ws.participants.values() if p.role == role)
-                if name in ("participant.remove", "workshop.lock", "board.remove"):
+                if name in ("participant.remove", "participant.ban", "workshop.lock", "board.remove"):
                     continue
                 message = allowed_message(ws, Actor(me, role), cls, id_pool(ws, events), rng)
                 if message is not None:
