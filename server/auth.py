@@ -93,10 +93,10 @@ class JoinLimiter:
     """Bounds wrong join codes per browser and, more loosely, per address.
 
     Only failures count, so a room of phones behind one venue router that type the right code is
-    never slowed. A wrong code one slip away from a live code (a character changed, dropped, added,
-    or two swapped) is a person of some room mistyping: it counts against their browser only, so
-    a room's typos never close its router's address. Any other wrong code is a guess, and counts
-    against the address too. Numbers in docs/security.md ("Guessing").
+    never slowed; the address's bound (240 a minute) is four wrong codes a minute for each phone of
+    a room of sixty, far above what people mistype. Typos are not told apart from guesses: a bound
+    that treated them differently would tell a guesser, by when it closes, that a guess came close
+    to a live code. Numbers in docs/security.md ("Guessing").
     """
 
     def __init__(self, per_client: int = 10, per_address: int = 240, window: float = 60.0):
@@ -116,37 +116,15 @@ class JoinLimiter:
         return (len(self._recent(f"c:{address}:{client}", now)) >= self.per_client
                 or len(self._recent(f"a:{address}", now)) >= self.per_address)
 
-    def failed(self, address: str, client: str, now: float | None = None, typo: bool = False) -> None:
+    def failed(self, address: str, client: str, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         address = network_of(address)
         self.failures[f"c:{address}:{client}"].append(now)
-        if not typo:
-            self.failures[f"a:{address}"].append(now)
+        self.failures[f"a:{address}"].append(now)
         if len(self.failures) > 50_000:
             # Forget what is over, not everything: clearing would lift the blocks of the guessers too.
             for key in [k for k, stamps in self.failures.items() if now - stamps[-1] > self.window]:
                 del self.failures[key]
-
-
-def is_typo(code: str, live_codes) -> bool:
-    """True when `code` is one slip away from a live code: one character changed, dropped, added,
-    or two neighbours swapped. A random guess is that close to a given code with a chance of about
-    400 in 887 million."""
-    for live in live_codes:
-        if _one_slip(code, live):
-            return True
-    return False
-
-
-def _one_slip(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def network_of(address: str) -> str:

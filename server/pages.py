@@ -200,7 +200,7 @@ async def join(request: Request) -> Response:
         return again(translate(locale, "Trop d'essais de code. Attendez une minute avant de réessayer."), 429)
     ws = state.workshops.by_join_code(code)
     if ws is None:
-        state.join_limiter.failed(address, browser, typo=auth.is_typo(code, list(state.workshops.by_code)))
+        state.join_limiter.failed(address, browser)
         return again(translate(locale, "Ce code ne correspond à aucun atelier. Vérifiez-le auprès de l'animation."))
     try:
         name = NAME.read(translate(locale, "pseudonyme"), form.get("name", ""))

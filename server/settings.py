@@ -33,7 +33,7 @@ class Settings:
     # Open websockets per person (tabs, devices) and per address (a venue's phones behind one router).
     connections_per_person: int = 8
     connections_per_address: int = 400
-    # Wrong join codes a minute from one address that are not a typo of a live code (see auth.py).
+    # Wrong join codes a minute from one address (a venue's router: see auth.JoinLimiter).
     join_guesses_per_address: int = 240
     # Workshops idle for more than this many days are deleted (at start-up, then daily); None: kept.
     retention_days: int | None = None

@@ -184,8 +184,8 @@ def mistyped(code: str, number: int) -> str:
 
 
 def test_a_room_behind_one_router_is_not_locked_out_by_wrong_codes(server):
-    """Sixty phones share the venue's address: their typos, and sixty more wrong codes typed by
-    other browsers there, leave the right code open to the next new browser."""
+    """Sixty phones share the venue's address: sixty mistyped codes, and sixty more wrong codes typed
+    by other browsers there, leave the right code open to the next new browser."""
     host = Person(server)
     workshop = host.create_workshop()
     code = workshop["code"]
