@@ -25,6 +25,28 @@ def lan_address() -> str:
         probe.close()
 
 
+# Descriptors kept for what is not a connection: the database and its WAL, the snapshot analysis
+# worker and its pipes, the listening socket, logs.
+RESERVED_DESCRIPTORS = 64
+
+
+def raise_descriptor_limit() -> int:
+    """Lifts the soft limit on open files to the hard one (often 1,024 against 500,000+): each
+    phone holds one. Returns how many connections the process can hold."""
+    try:
+        import resource
+    except ImportError:  # not on Linux or macOS: the system's own limit stands
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    elif hard == resource.RLIM_INFINITY and soft != resource.RLIM_INFINITY and soft < 1_048_576:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1_048_576, hard))
+        soft = 1_048_576
+    return max(0, soft - RESERVED_DESCRIPTORS)
+
+
 # Kernel send buffer of each connection. Left to itself Linux grows it to several MiB, so a phone
 # that stopped reading would swallow that much before the server saw it fall behind and dropped it.
 SEND_BUFFER = 64 * 1024
@@ -64,6 +86,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="Redis URL relaying changes between processes, e.g. redis://127.0.0.1:6379/0")
     parser.add_argument("--retention-days", type=int, default=os.environ.get("MAILLAGE_RETENTION_DAYS"),
                         help="delete workshops idle for more than this many days (checked at start-up and daily)")
+    parser.add_argument("--send-timeout", type=float, default=float(os.environ.get("MAILLAGE_SEND_TIMEOUT", "30")),
+                        help="seconds a phone that stopped reading keeps its connection")
+    parser.add_argument("--flood-cooldown", type=float, default=float(os.environ.get("MAILLAGE_FLOOD_COOLDOWN", "15")),
+                        help="seconds a connection closed for flooding must wait before coming back")
+    parser.add_argument("--connections-per-address", type=int,
+                        default=int(os.environ.get("MAILLAGE_CONNECTIONS_PER_ADDRESS", "400")),
+                        help="open websockets allowed from one address (a venue's router)")
     return parser.parse_args(argv)
 
 
@@ -94,9 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     # reconnect during a restart then wait in the accept queue instead of being refused, which
     # would send each of them into a longer back-off.
     sock = listening_socket(args.host, args.port)
+    capacity = raise_descriptor_limit()
     from server import privacy
     from server.app import create_app
     from server.settings import Settings
+    from server.wsprotocol import GuardedWebSocket
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Every record through this handler has its addresses masked; uvicorn's too (log_config=None below).
@@ -106,11 +137,14 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings(db_path=args.db, public_url=url, allowed_origins=tuple(args.allowed_origin),
                         coordinator_token=args.coordinator_token, https=args.https,
                         retention_days=int(args.retention_days) if args.retention_days else None,
-                        broker_url=args.broker)
+                        broker_url=args.broker, send_timeout=args.send_timeout,
+                        flood_cooldown=args.flood_cooldown, connections_per_address=args.connections_per_address)
     app = create_app(settings)
     if settings.retention_days:
         privacy.purge_expired(app, settings.retention_days)
     print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
+    if capacity:
+        print(f"Connexions simultanées possibles : {capacity} (limite de fichiers ouverts du système)")
     print(f"Coordination : {url}/coordination   (jeton : {app.state.coordinator_token})")
     if not args.no_demo:
         demo = ensure_demo(app, url)
@@ -121,8 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
     options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                   ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws_ping_interval=20,
-                   ws_ping_timeout=20, timeout_graceful_shutdown=3)
+                   ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws=GuardedWebSocket,
+                   timeout_graceful_shutdown=3)
     if args.workers > 1:
         serve_workers(settings, args.workers, sock, options)
     else:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import InvalidAction
+from .errors import InvalidAction, Refusal
 from .i18n import N_
 
 OP_MAX = 64
@@ -139,7 +139,14 @@ def parse(message: Any) -> Any:
             continue
         if raw is None:
             raise InvalidAction(N_("Le champ « %(field)s » manque."), field=f.name)
-        values[f.name] = reader.read(f.name, raw)
+        try:
+            values[f.name] = reader.read(f.name, raw)
+        except Refusal:
+            raise
+        except (ArithmeticError, ValueError, TypeError):
+            # A reader meeting what no client should send (a number too large for a float): the
+            # same readable refusal as any other bad value, never a server error.
+            raise InvalidAction(N_("Valeur invalide pour « %(field)s »."), field=f.name)
     extra = set(message) - known
     if extra:
         raise InvalidAction(N_("Champ inattendu : %(field)s."), field=sorted(extra)[0][:40])
@@ -188,6 +195,13 @@ class LockWorkshop:
 @action("participant.remove", facilitator_only=True)
 class RemoveParticipant:
     participant: str = spec(Ident())
+
+
+@action("participant.ban", facilitator_only=True)
+class BanParticipant:
+    """Removes a participant and keeps them out of this workshop (banned), or lets them back."""
+    participant: str = spec(Ident())
+    banned: bool = spec(Flag(), default=True)
 
 
 @action("participant.rename")

@@ -25,6 +25,8 @@ class Participant:
     # A person without a phone, whose contributions the facilitator or a table captain types in.
     offline: bool = False
     captain: bool = False
+    # Removed and kept out: their browser and their name may not join this workshop again.
+    banned: bool = False
 
 
 @dataclass
@@ -64,6 +66,9 @@ class Workshop:
 
     def people(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role == PARTICIPANT and not p.removed]
+
+    def banned(self) -> list[Participant]:
+        return [p for p in self.participants.values() if p.banned]
 
     def facilitators(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.role == FACILITATOR and not p.removed]

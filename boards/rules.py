@@ -6,6 +6,8 @@ events will receive (see model.new_id), so a decision replays identically.
 
 from __future__ import annotations
 
+import unicodedata
+
 from . import actions as a
 from . import console
 from .errors import Rejected
@@ -24,13 +26,32 @@ def create_workshop(workshop_id: str, title: str, territory: str, join_code: str
     ]
 
 
-def join(ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT) -> list[dict]:
+def join(ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT,
+         previous: str | None = None) -> list[dict]:
+    """`previous`: the participant this browser joined as before, if any (from its cookie)."""
+    if role == PARTICIPANT and kept_out(ws, name, previous):
+        raise Rejected(N_("L'animation vous a retiré·e de cet atelier : vous ne pouvez pas le rejoindre à nouveau."))
     if role == PARTICIPANT and len(ws.people()) >= PEOPLE_MAX:
         raise Rejected(N_("Cet atelier est complet."))
     if role == PARTICIPANT and ws.locked:
         raise Rejected(N_("L'atelier est verrouillé."))
     return [{"type": "participant.joined", "participant": new_id(ws, "p"), "name": name,
              "organisation": organisation, "role": role}]
+
+
+def kept_out(ws: Workshop, name: str, previous: str | None) -> bool:
+    """True when this browser's former self, or this name, was banned from the workshop. Names
+    are compared folded (case, accents, spacing), so "Éric  D" is "eric d"."""
+    before = ws.participants.get(previous or "")
+    if before is not None and before.banned:
+        return True
+    folded = fold_name(name)
+    return any(fold_name(person.name) == folded for person in ws.banned())
+
+
+def fold_name(text: str) -> str:
+    stripped = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(ch for ch in stripped if not unicodedata.combining(ch)).split())
 
 
 def decide(ws: Workshop, actor: Actor, act) -> list[dict]:
@@ -120,6 +141,18 @@ def _remove(ws, actor, act: a.RemoveParticipant):
     return [{"type": "participant.removed", "participant": person.id}]
 
 
+def _ban(ws, actor, act: a.BanParticipant):
+    person = ws.participants.get(act.participant)
+    if person is None or person.role != PARTICIPANT:
+        raise Rejected(N_("Cette personne ne participe pas à l'atelier."))
+    if person.banned == act.banned:
+        return []
+    if not act.banned:
+        return [{"type": "participant.banned", "participant": person.id, "banned": False}]
+    removed = [] if person.removed else [{"type": "participant.removed", "participant": person.id}]
+    return removed + [{"type": "participant.banned", "participant": person.id, "banned": True}]
+
+
 def _rename_self(ws, actor, act: a.RenameSelf):
     person = ws.participants[actor.participant]
     if (person.name, person.organisation) == (act.name, act.organisation):
@@ -135,6 +168,7 @@ _GENERIC = {
     a.SetPhase: _set_phase,
     a.LockWorkshop: _lock,
     a.RemoveParticipant: _remove,
+    a.BanParticipant: _ban,
     a.RenameSelf: _rename_self,
     **console.DECIDE,
 }

@@ -48,6 +48,10 @@ def _renamed(ws: Workshop, e: dict) -> None:
     person.name, person.organisation = e["name"], e["organisation"]
 
 
+def _banned(ws: Workshop, e: dict) -> None:
+    ws.participants[e["participant"]].banned = e["banned"]
+
+
 def _removed(ws: Workshop, e: dict) -> None:
     person = ws.participants[e["participant"]]
     if person.role == PARTICIPANT and not person.removed:
@@ -90,6 +94,7 @@ _GENERIC = {
     "participant.joined": _joined,
     "participant.renamed": _renamed,
     "participant.removed": _removed,
+    "participant.banned": _banned,
     "board.added": _board_added,
     "board.renamed": _board_renamed,
     "board.shown": _board_shown,

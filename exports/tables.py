@@ -1,44 +1,18 @@
-"""CSV exports: UTF-8 with a byte order mark (so Excel reads the accents right).
-
-``sep=";"`` suits a French Excel, which also expects a decimal comma: numbers are then
-written ``0,5`` unless ``decimal`` says otherwise. A text cell that a spreadsheet would run
-as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a
-leading ``'``; numbers, negative ones included, are written as numbers.
-"""
+"""The tables of a snapshot as CSV files, written by the shared formula-safe writer
+(exports/csvfile.py). ``sep=";"`` suits a French Excel."""
 
 from __future__ import annotations
 
-import csv
-import io
+from . import csvfile, rows
 
-from . import rows
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def spell(value, decimal: str = "."):
-    """One cell as text: booleans in French, numbers as numbers, text defused."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if isinstance(value, (int, float)):
-        return repr(value).replace(".", decimal) if isinstance(value, float) else str(value)
-    return neutralise(str(value))
+# Kept under these names for the workbook, which defuses its cells the same way.
+neutralise = csvfile.defuse
+spell = csvfile.cell
 
 
 def to_csv(table: tuple[list, list], *, sep: str = ",", decimal: str | None = None) -> bytes:
     headers, body = table
-    decimal = decimal or ("," if sep == ";" else ".")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows([spell(value, decimal) for value in row] for row in body)
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return csvfile.write([headers, *body], sep=sep, decimal=decimal)
 
 
 def actors_csv(snapshot: dict, analysis: dict | None = None, *, sep: str = ",",

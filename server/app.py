@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -21,10 +22,12 @@ from . import library
 from . import privacy_pages
 from . import transfer
 from .cluster import Broker
+from .admission import Admission
 from .hub import Hub
 from .settings import Settings
 from .store import Store
 from .workshops import Workshops
+from .wsprotocol import LIMITS, Limits, Throttled
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -100,6 +103,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        watch_descriptors(asyncio.get_running_loop())
         broker = None
         if settings.broker_url:
             broker = app.state.workshops.broker = Broker(settings.broker_url, app.state.workshops)
@@ -108,7 +112,9 @@ def create_app(settings: Settings) -> Starlette:
         pending = asyncio.create_task(app.state.snapshots.analyse_pending())
         app.state.background.add(pending)
         pending.add_done_callback(app.state.background.discard)
-        yield
+        # Read by the websocket protocol (server/wsprotocol.py) of every connection.
+        yield {LIMITS: Limits(settings.frames_per_second, settings.frame_burst, settings.send_timeout,
+                              settings.flood_cooldown)}
         app.state.snapshots.close()
         if broker is not None:
             await broker.stop()
@@ -134,7 +140,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/tableaux/{board_id}", pages.earlier_board),
         Route("/a/{workshop_id}/modele", agendas.apply, methods=["POST"]),
         Route("/a/{workshop_id}/modeles", agendas.save, methods=["POST"]),
-        Route("/territoires/{name}", pages.territory),
+        Route("/territoires/{name:path}", pages.territory),
         Route("/a/{workshop_id}/instantanes", snapshots.take, methods=["POST"]),
         Route("/coordination/connexion", coordinator.sign_in_form),
         Route("/coordination/connexion", coordinator.sign_in, methods=["POST"]),
@@ -188,8 +194,34 @@ def create_app(settings: Settings) -> Starlette:
     store.db.execute(coordinator.SCHEMA)
     # Tasks that outlive their request (snapshot analyses): kept referenced until done.
     app.state.background = set()
-    app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute)
+    app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute,
+                                              per_address=settings.join_guesses_per_address)
+    app.state.admission = Admission(settings)
     return app
+
+
+_out_of_descriptors = Throttled(logging.getLogger("maillage.app"))
+
+
+def watch_descriptors(loop: asyncio.AbstractEventLoop) -> None:
+    """Out of file descriptors, asyncio retries accept() every second but reports each failed
+    attempt, up to the listen backlog's length each time (thousands of lines a second): say it
+    once a second at most. The connections already open are served meanwhile."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if context.get("message", "").startswith("socket.accept() out of system resource"):
+            _out_of_descriptors.warning(f"out of file descriptors: new connections wait ({context.get('exception')})")
+            return
+        if isinstance(context.get("exception"), ValueError) and "_start_serving" in repr(context.get("handle")):
+            # Each of those failed accepts also scheduled a retry; the ones still due when the server
+            # closes its listening socket at shutdown find it gone. Nothing is lost.
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+    loop.set_exception_handler(handler)
 
 
 def from_environment() -> Starlette:

@@ -93,11 +93,14 @@ def mask_ip(address: str | None) -> str:
 class JoinLimiter:
     """Bounds wrong join codes per browser and, more loosely, per address.
 
-    Only failures count, so a room of sixty phones behind one venue router that
-    type the right code is never slowed; a guesser is stopped after a few tries.
+    Only failures count, so a room of phones behind one venue router that type the right code is
+    never slowed; the address's bound (240 a minute) is four wrong codes a minute for each phone of
+    a room of sixty, far above what people mistype. Typos are not told apart from guesses: a bound
+    that treated them differently would tell a guesser, by when it closes, that a guess came close
+    to a live code. Numbers in docs/security.md ("Guessing").
     """
 
-    def __init__(self, per_client: int = 10, per_address: int = 60, window: float = 60.0):
+    def __init__(self, per_client: int = 10, per_address: int = 240, window: float = 60.0):
         self.per_client, self.per_address, self.window = per_client, per_address, window
         self.failures: dict[str, deque] = defaultdict(deque)
 

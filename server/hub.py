@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from typing import Callable
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 log = logging.getLogger("maillage.hub")
 
@@ -127,7 +127,14 @@ class Client:
         return frame
 
     async def run(self) -> None:
-        """Sends the outbox until the socket closes."""
+        """Sends the outbox until the socket closes (or the wire cut it: a flood, a stall)."""
+        try:
+            await self._run()
+        except (WebSocketDisconnect, OSError, RuntimeError):
+            # The connection is gone: the receive loop learns it too and cleans up.
+            return
+
+    async def _run(self) -> None:
         while True:
             await self.wake.wait()
             self.wake.clear()

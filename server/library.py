@@ -25,6 +25,8 @@ from boards import indicators, rules
 from boards.errors import Refusal
 from boards.model import FACILITATOR, Actor
 
+from exports import csvfile
+
 from . import auth, render
 from .coordinator import is_coordinator, is_national, refuse
 from .i18n import translate
@@ -145,7 +147,7 @@ async def export(request: Request) -> Response:
     except KeyError:
         raise HTTPException(404) from None
     if kind == "csv":
-        body, media = lib.to_csv(library), "text/csv; charset=utf-8"
+        body, media = csvfile.write(lib.table(library)), "text/csv; charset=utf-8"
     elif kind == "json":
         body, media = lib.to_json(library), "application/json"
     else:

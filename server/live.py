@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
+import re
 import time
 
+from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from boards.errors import InvalidAction, Rejected
@@ -15,13 +18,15 @@ from boards.i18n import N_
 from boards.model import FACILITATOR, PARTICIPANT, SCREEN
 
 from . import auth, render
-from .i18n import negotiate
+from .i18n import negotiate, translate
+from .wsprotocol import FLOOD
 
 log = logging.getLogger("maillage.live")
 
-# Close codes: 4403 forbidden, 4404 unknown workshop. htmx reconnects only on 1006/1011/1012/1013,
-# so a refused connection is not retried in a loop.
-FORBIDDEN, NOT_FOUND = 4403, 4404
+# Close codes (docs/protocol.md): 4403 forbidden and 4404 unknown workshop mean "do not come back";
+# 4429 "retry later" (too many connections, or a cooldown after a flood): the page backs off.
+FORBIDDEN, NOT_FOUND, RETRY_LATER = 4403, 4404, 4429
+COOLING = N_("Trop de messages envoyés : reconnexion possible dans quelques secondes.")
 
 
 def _role(websocket: WebSocket, ws) -> tuple[str, str | None, str | None] | None:
@@ -68,8 +73,32 @@ async def live(websocket: WebSocket) -> None:
         await websocket.close(FORBIDDEN)
         return
 
-    await websocket.accept()
+    admission = app.state.admission
+    person_key, network = admission.keys(ws.id, participant if role != SCREEN else None,
+                                         websocket.client.host if websocket.client else None)
     locale = negotiate(websocket.cookies.get("lang"), websocket.headers.get("accept-language"))
+    if admission.cooling_down(person_key):
+        # Closed for flooding a moment ago: refused at the handshake (HTTP 429), before any frame
+        # of it is read. The page sees a failed connection and backs off.
+        await websocket.send_denial_response(PlainTextResponse(translate(locale, COOLING), 429))
+        return
+    refusal = admission.refusal(person_key, network)
+    await websocket.accept()
+    if refusal is not None:
+        # Accepted only to say why, then closed with 4429: the page waits and retries later.
+        with contextlib.suppress(Exception):
+            await websocket.send_text(render.notice(locale, Rejected(refusal)))
+            await websocket.close(RETRY_LATER)
+        return
+    admission.enter(person_key, network)
+    try:
+        await _serve(websocket, app, ws, role, participant, proxy_by, locale, person_key)
+    finally:
+        admission.leave(person_key, network)
+
+
+async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person_key) -> None:
+    workshops = app.state.workshops
     view = role
     client = app.state.hub.client(websocket, view, participant, locale, proxy_by)
     room = app.state.hub.room(ws.id)
@@ -85,23 +114,30 @@ async def live(websocket: WebSocket) -> None:
     workshops.presence_soon(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
-    # Refusals for rate a connection may collect: a burst's worth, then one a second.
-    patience = auth.TokenBucket(1.0, settings.actions_per_second * 4)
-    told = float("-inf")
+    # Refusals for rate a connection may collect: two seconds' worth, then one a second.
+    patience = auth.TokenBucket(1.0, settings.actions_per_second * 2)
+    told, refused = float("-inf"), 0
     try:
         while not sender.done():
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
+                if message.get("reason") == FLOOD:
+                    # The wire cut it for sending too many frames (server/wsprotocol.py).
+                    app.state.admission.flooded(person_key)
                 break
             text = message.get("text")
-            if text is None:
-                client.push(render.notice(locale, InvalidAction(N_("Message illisible."))))
-            elif bucket.take():
-                _handle(workshops, ws, client, role, text)
+            if bucket.take():
+                if text is None:
+                    # Binary frames count like any other message, and carry nothing we read.
+                    client.push(render.notice(locale, InvalidAction(N_("Message illisible."))))
+                else:
+                    _handle(workshops, ws, client, role, text)
             elif not patience.take():
                 # Still flooding after many refusals: a runaway page or a script. Drop the connection
-                # and what it has queued in its TCP buffers (1008: htmx does not reconnect after it).
+                # and what it has queued in its TCP buffers (1008: nothing more is read from it), and
+                # keep it out for a while.
                 log.warning("websocket closed: sustained flood")
+                app.state.admission.flooded(person_key)
                 sender.remove_done_callback(sender_stopped)
                 sender.cancel()
                 with contextlib.suppress(Exception):
@@ -109,12 +145,13 @@ async def live(websocket: WebSocket) -> None:
                 break
             else:
                 # A flood is refused cheaply: its ops are listed as refused, the reason rendered once a second.
+                refused += 1
                 now = time.monotonic()
                 notice = ""
                 if now - told >= 1.0:
                     told = now
                     notice = render.notice(locale, Rejected(N_("Trop de messages : ralentissez un peu.")))
-                client.push(notice, refused=_op_of(text))
+                client.push(notice, refused=_decode(text)[1] if text is not None else None)
                 # Then stop reading this connection until a token is due: what it keeps sending waits
                 # in its own TCP buffers (uvicorn reads only when we do), not in our event loop.
                 await asyncio.sleep(1 / settings.actions_per_second)
@@ -129,36 +166,52 @@ async def live(websocket: WebSocket) -> None:
             raise
         here.uncancel()
     finally:
+        if refused >= settings.actions_per_second:
+            # A second's worth of refused messages, then gone (dropped behind, or left to come back
+            # afresh): a flood all the same, kept out for the cooldown.
+            app.state.admission.flooded(person_key)
         sender.remove_done_callback(sender_stopped)
         room.discard(client)
         sender.cancel()
         workshops.presence_soon(ws)
 
 
-def _decode(text: str):
-    """The JSON value a client sent, or None when it cannot be read as text: malformed JSON, nesting
-    deeper than the parser's recursion limit, or lone surrogates written as \\u escapes (they would
-    fail later, when stored or echoed back as UTF-8)."""
+def _decode(text: str) -> tuple[object, str | None]:
+    """The JSON value a client sent (None when it cannot be read as text) and its operation id.
+
+    Unreadable: malformed JSON, nesting deeper than the parser's recursion limit, or lone
+    surrogates written as \\u escapes (they would fail later, when stored or echoed back as UTF-8).
+    The op is still found when it can be, so the refusal names it and the client stops waiting."""
     try:
-        message = json.loads(text)
+        message = json.loads(text, parse_int=_bounded_int)
+    except (ValueError, RecursionError):
+        found = _OP_IN_TEXT.search(text[:200_000])
+        return None, found.group(1) if found else None
+    op = message.get("op") if isinstance(message, dict) else None
+    op = op if isinstance(op, str) and _OP.fullmatch(op) else None
+    try:
         json.dumps(message, ensure_ascii=False).encode()
     except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
-        return None
-    return message
+        return None, op
+    return message, op
 
 
-def _op_of(text: str) -> str | None:
-    message = _decode(text)
-    op = message.get("op") if isinstance(message, dict) else None
-    return op if isinstance(op, str) and len(op) <= 64 and op.isascii() and op.replace("-", "").isalnum() \
-        else None
+# An operation id as docs/protocol.md defines it, alone and as written in a JSON text.
+_OP = re.compile(r"[A-Za-z0-9-]{1,64}")
+_OP_IN_TEXT = re.compile(r'"op"\s*:\s*"([A-Za-z0-9-]{1,64})"')
+
+
+def _bounded_int(digits: str):
+    """JSON integers past any field's range stay out of reach of float() and int() overflows: an
+    infinite value, which every numeric reader refuses with a readable message."""
+    return int(digits) if len(digits) <= 30 else math.inf
 
 
 def _handle(workshops, ws, client, role: str, text: str) -> None:
-    message = _decode(text)
+    message, op = _decode(text)
     # Every message is a JSON object (docs/protocol.md); anything else goes no further.
     if not isinstance(message, dict):
-        client.push(render.notice(client.locale, InvalidAction(N_("Message illisible."))))
+        client.push(render.notice(client.locale, InvalidAction(N_("Message illisible."))), refused=op)
         return
     if message.get("type") == "hello":
         last = message.get("last_seq")
@@ -175,4 +228,4 @@ def _handle(workshops, ws, client, role: str, text: str) -> None:
     except Exception:
         log.exception("action failed")
         client.push(render.notice(client.locale, Rejected(N_("Erreur du serveur : l'action n'a pas été enregistrée."))),
-                    refused=_op_of(text))
+                    refused=op)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from datetime import datetime, timezone
 
+from urllib.parse import quote
 import jinja2
 import segno
 
@@ -64,6 +65,9 @@ def env(locale: str) -> jinja2.Environment:
         timer_left=lambda ws: round(seconds_left(ws.timer, datetime.now(timezone.utc))),
     )
     environment.filters["default_label"] = lambda value: i18n.shipped_label(locale, value)
+    # One path segment from stored text ("QPV Nord/Sud"): every reserved character escaped, "/"
+    # included, which Jinja's urlencode keeps.
+    environment.filters["segment"] = lambda value: quote(str(value), safe="")
     return environment
 
 

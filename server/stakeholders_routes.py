@@ -19,6 +19,8 @@ from boards.errors import Refusal, Rejected
 from boards.i18n import N_
 from boards.model import FACILITATOR, Actor
 
+from exports import csvfile
+
 from . import auth, render
 from .i18n import translate
 from .pages import html, locale_of
@@ -112,7 +114,7 @@ async def export_actors(request: Request) -> Response:
     locale = locale_of(request)
     headers = [translate(locale, h) for h in actor_csv.ACTOR_HEADERS]
     rows = actor_csv.actor_rows(stakeholders.freeze(board), headers, lambda z: translate(locale, z))
-    return _download(actor_csv.write(rows), _file_name(ws, translate(locale, N_("acteurs"))))
+    return _download(csvfile.write(rows), _file_name(ws, translate(locale, N_("acteurs"))))
 
 
 async def export_ties(request: Request) -> Response:
@@ -124,4 +126,4 @@ async def export_ties(request: Request) -> Response:
     headers = [translate(locale, h) for h in actor_csv.TIE_HEADERS]
     rows = actor_csv.tie_rows(stakeholders.freeze(board), headers, translate(locale, actor_csv.BOTH_WAYS),
                               translate(locale, actor_csv.ONE_WAY))
-    return _download(actor_csv.write(rows), _file_name(ws, translate(locale, N_("liens"))))
+    return _download(csvfile.write(rows), _file_name(ws, translate(locale, N_("liens"))))

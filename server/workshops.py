@@ -102,12 +102,13 @@ class Workshops:
         self._load(row["id"])
         return row
 
-    def join(self, ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT) -> str:
+    def join(self, ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPANT,
+             previous: str | None = None) -> str:
         """Adds a person; returns their participant id. Raises Rejected when the workshop refuses."""
         joined: list[dict] = []
 
         def decide(ws: Workshop) -> list[dict]:
-            joined[:] = rules.join(ws, name, organisation, role)
+            joined[:] = rules.join(ws, name, organisation, role, previous)
             return joined
         self.commit(ws, decide)
         return joined[0]["participant"]

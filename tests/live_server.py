@@ -24,6 +24,7 @@ import uvicorn
 from players import ROOT, free_port
 from server.app import create_app
 from server.settings import Settings
+from server.wsprotocol import GuardedWebSocket
 
 # The project's run.py, loaded by path: bench/run.py may stand first on sys.path under the same name.
 _spec = importlib.util.spec_from_file_location("maillage_run", ROOT / "run.py")
@@ -68,7 +69,7 @@ class LiveServer:
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                 access_log=False, ws_max_size=self.settings.ws_max_size,
                                 ws_per_message_deflate=True, timeout_graceful_shutdown=2,
-                                log_config=None)
+                                log_config=None, ws=GuardedWebSocket)
         self.server = uvicorn.Server(config)
         # The same listening socket as run.py's (its send buffer bound matters to slow readers).
         sockets = [listening_socket("127.0.0.1", self.port)]

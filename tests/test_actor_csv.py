@@ -6,8 +6,9 @@ import io
 
 import pytest
 
-from boards.stakeholders.actor_csv import (ACTOR_HEADERS, CsvRejected, MAX_ROWS, actor_rows, neutralise, read_actors,
-                              tie_rows, write)
+from boards.stakeholders.actor_csv import (ACTOR_HEADERS, CsvRejected, MAX_ROWS, actor_rows, read_actors,
+                              tie_rows)
+from exports.csvfile import defuse as neutralise, write
 from boards.stakeholders.model import DEFAULT_ACTOR_TYPES
 
 TYPES = list(DEFAULT_ACTOR_TYPES)

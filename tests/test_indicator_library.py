@@ -7,6 +7,7 @@ import pytest
 
 from boards.indicators import library as lib
 from boards.indicators.library import LibraryInvalid
+from exports import csvfile
 
 SHIPPED = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
 HEADER = "id;dimension;nom;définition;mesure;source\n"
@@ -39,9 +40,9 @@ def test_the_shipped_library_is_valid_and_covers_five_dimensions():
 
 def test_csv_and_json_exports_read_back_identically():
     library = shipped()
-    assert lib.parse_file("export.csv", lib.to_csv(library)) == library
+    assert lib.parse_file("export.csv", csvfile.write(lib.table(library))) == library
     assert lib.parse_file("export.json", lib.to_json(library)) == library
-    exported = lib.to_csv(library)
+    exported = csvfile.write(lib.table(library))
     assert exported.startswith("\ufeff".encode()) and b"\r\n" in exported
     assert exported.decode("utf-8-sig").splitlines()[0] == "id;dimension;nom;définition;mesure;source"
 

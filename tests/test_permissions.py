@@ -187,7 +187,7 @@ async def build(srv: LiveServer) -> World:
 
 
 # Actions that would change who may do what (the matrix's premises) or lock everyone out.
-UPSETTING = {"participant.remove", "participant.captain", "workshop.lock", "board.remove", "board.add",
+UPSETTING = {"participant.remove", "participant.ban", "participant.captain", "workshop.lock", "board.remove", "board.add",
              "timer.start"}
 
 

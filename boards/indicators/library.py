@@ -206,6 +206,13 @@ def _decode(data: bytes) -> str:
     raise LibraryInvalid([Problem(0, N_("Le fichier n'est pas un texte lisible : enregistrez-le en UTF-8."))])
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _restore(cell: str) -> str:
+    return cell[1:] if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_STARTS else cell
+
+
 def parse_csv(text: str) -> list[dict]:
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
@@ -242,7 +249,8 @@ def parse_csv(text: str) -> list[dict]:
                 problems.append(Problem(line, N_("%(count)s valeurs au lieu de %(expected)s."),
                                         {"count": len(cells), "expected": len(columns)}))
                 continue
-            rows.append((line, dict(zip(columns, cells))))
+            # A cell our export defused (a leading ' before = + - @) reads back as it was written.
+            rows.append((line, {key: _restore(cell) for key, cell in zip(columns, cells)}))
     except csv.Error:
         problems.append(Problem(start, N_("guillemets mal fermés.")))
     return validate(rows, problems)
@@ -305,14 +313,9 @@ def parse_file(filename: str, data: bytes) -> list[dict]:
     raise LibraryInvalid([Problem(0, N_("Format de fichier inconnu : choisissez un fichier .csv ou .json."))])
 
 
-def to_csv(library: list[dict]) -> bytes:
-    """`;`-separated with a byte order mark, so a French spreadsheet opens it with its accents."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([label for _, label, _ in FIELDS])
-    for item in library:
-        writer.writerow([item[key] for key in KEYS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+def table(library: list[dict]) -> list[list[str]]:
+    """The library as rows for a spreadsheet, the header first (written by exports/csvfile.py)."""
+    return [[label for _, label, _ in FIELDS]] + [[item[key] for key in KEYS] for item in library]
 
 
 def to_json(library: list[dict]) -> bytes:

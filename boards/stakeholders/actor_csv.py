@@ -172,20 +172,6 @@ def read_actors(data: bytes, types: list[str]) -> list[ImportRow]:
 
 # Writing ---------------------------------------------------------------------------------------
 
-def neutralise(cell) -> str:
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def write(rows: list[list]) -> bytes:
-    """A CSV file for spreadsheets: UTF-8 with BOM (so Excel reads the accents), ";" separated."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
-
-
 def decimal(value: float | None, digits: int = 2) -> str:
     """A number the way a French spreadsheet reads it next to ";" separators: decimal comma."""
     if value is None:

@@ -1,0 +1,239 @@
+"""The websocket wire: uvicorn's sans-I/O websockets protocol, with a budget on every frame and a
+bound on how long a connection may keep frames waiting.
+
+uvicorn answers pings itself and keeps parsing a client's frames after the application closed it
+(to read the client's close reply, for up to ten seconds), so an application-level rate limit
+never sees pings, pongs or what follows a close. This protocol counts every frame a client sends
+(text, binary, continuation, ping, pong, close) against a token bucket before anything else is
+done with it. A client over budget is closed with 1008 at once: what it had queued for the
+application is dropped and nothing more is read from it.
+
+A connection is also cut (its buffers freed) when a frame waits unsent longer than
+`send_timeout`: the transport stayed above its high-water mark that long, or a ping went
+unanswered for half of it (pings go out every half of it, so a reader that stopped is found
+within the bound even when what waits for it fits in the kernel's buffers). A plain close would
+not do: asyncio closes a transport only once its buffer has drained, which never happens here.
+
+Limits come from the application's lifespan state (`LIMITS`), so one class serves every process
+(`python run.py --workers N` builds the application in each of them).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.frames import Frame
+from websockets.http11 import Request
+
+from .auth import TokenBucket, network_of
+
+log = logging.getLogger("maillage.wire")
+
+LIMITS = "maillage.websocket_limits"
+# The reason given to the application when the wire closed a connection for flooding.
+FLOOD = "flood"
+# Close codes after which nothing more is read: a flood (1008), a connection refused for now (4429).
+HARD_CLOSES = {1008, 4429}
+# Bytes handed to the frame parser at a time: a packet full of tiny frames is counted as it is
+# parsed, so a flood costs at most its burst plus one slice of parsing before it is cut.
+SLICE = 2048
+# Seconds a cut connection may take to flush its close frame before it is aborted.
+GRACE = 1.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    frames_per_second: float = 40.0
+    frame_burst: float = 160.0
+    send_timeout: float = 30.0
+    cooldown: float = 15.0
+    # (address, cookie, path) of connections closed for flooding -> monotonic time they may return
+    cooling: dict = field(default_factory=dict)
+
+
+class Throttled:
+    """At most one log line a second for one kind of event, with the count of those not written."""
+
+    def __init__(self, logger: logging.Logger, period: float = 1.0):
+        self.logger, self.period = logger, period
+        self.last = float("-inf")
+        self.skipped = 0
+
+    def warning(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last < self.period:
+            self.skipped += 1
+            return
+        extra = f" ({self.skipped} more in the last {now - self.last:.0f} s)" if self.skipped and self.last > 0 else ""
+        self.last, self.skipped = now, 0
+        self.logger.warning("%s%s", message, extra)
+
+
+_floods = Throttled(log)
+_stalls = Throttled(log)
+
+
+class GuardedWebSocket(WebSocketsSansIOProtocol):
+    def __init__(self, config, server_state, app_state: dict[str, Any], _loop=None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        limits = app_state.get(LIMITS) or Limits()
+        self.budget = TokenBucket(limits.frames_per_second, limits.frame_burst)
+        self.send_timeout = limits.send_timeout
+        # uvicorn pings every ping_interval and gives up ping_timeout later.
+        self.ping_interval = self.ping_timeout = limits.send_timeout / 2
+        self.close_timeout = min(self.close_timeout, 2.0)
+        self.limits = limits
+        self.stall_timer = None
+        self.cut_timer = None
+        self.cut_off = False
+        self.caller: tuple | None = None
+
+    # Reading ---------------------------------------------------------------
+    def data_received(self, data: bytes) -> None:
+        if self.cut_off:
+            return
+        if not self.handshake_complete:
+            return super().data_received(data)
+        view = memoryview(data)
+        for start in range(0, len(data), SLICE):
+            super().data_received(bytes(view[start:start + SLICE]))
+            if self.cut_off or self.transport.is_closing():
+                return
+
+    def handle_events(self) -> None:
+        for event in self.conn.events_received():
+            if isinstance(event, Request):
+                self.handle_request(event)
+                continue
+            if self.cut_off:
+                return
+            if not self.budget.take():
+                self.flooded()
+                return
+            self.dispatch(event)
+
+    def handle_request(self, request: Request) -> None:
+        """The handshake; refused here, before the application is asked, while the same caller
+        (address, cookie, path) cools down after a flood: a script reconnecting in a loop then
+        costs a parsed request and a 429, not a session check and an accepted connection."""
+        host = self.client[0] if self.client else "-"
+        self.caller = (network_of(host), request.headers.get("Cookie", ""), request.path)
+        until = self.limits.cooling.get(self.caller)
+        if until is not None and time.monotonic() < until:
+            self.handshake_complete = self.close_sent = True
+            response = self.conn.reject(429, "Trop de messages envoyés : reconnexion possible dans quelques secondes.\n")
+            self.conn.send_response(response)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+            return
+        self.handle_connect(request)
+
+    def cool_down(self) -> None:
+        if self.caller is None:
+            return
+        now = time.monotonic()
+        cooling = self.limits.cooling
+        if len(cooling) > 10_000:
+            for key in [k for k, until in cooling.items() if until <= now]:
+                del cooling[key]
+        cooling[self.caller] = now + self.limits.cooldown
+
+    def dispatch(self, event: Frame) -> None:
+        handlers = {0: self.handle_cont, 1: self.handle_text, 2: self.handle_bytes, 8: self.handle_close,
+                    9: lambda _: self.handle_ping(), 10: self.handle_pong}
+        handlers[event.opcode.value](event)
+
+    def flooded(self) -> None:
+        _floods.warning("websocket closed: frames over budget")
+        self.cool_down()
+        # What the application has not read yet is dropped: it learns only that the client is gone.
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": 1008, "reason": FLOOD})
+        if not self.close_sent:
+            try:
+                self.conn.send_close(1008, "too many frames")
+            except InvalidState:
+                pass
+            self.close_sent = True
+        self.cut()
+
+    def cut(self) -> None:
+        """Stops reading now, flushes what is queued (the close frame), and aborts if that takes long."""
+        if self.cut_off:
+            return
+        self.cut_off = True
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        if self.close_timer is not None:
+            self.close_timer.cancel()
+            self.close_timer = None
+        self.transport.close()
+        self.cut_timer = self.loop.call_later(GRACE, self.transport.abort)
+
+    # Writing ---------------------------------------------------------------
+    async def send(self, message) -> None:
+        if self.close_sent and self.initial_response is None and message["type"] in ("websocket.send", "websocket.close"):
+            # Closed by the wire (a flood, a stall): for the application, the client is gone.
+            raise ClientDisconnected()
+        await super().send(message)
+        if message["type"] == "websocket.close" and self.handshake_complete:
+            if message.get("code") in HARD_CLOSES:
+                if message.get("code") == 1008:
+                    self.cool_down()
+                self.cut()
+            elif self.close_timer is not None:
+                # Wait a little for the client's close reply, then abort: a transport closed with
+                # unsent bytes would wait for a reader that may never come back.
+                self.close_timer.cancel()
+                self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.stall_timer is None:
+            self.stall_timer = self.loop.call_later(self.send_timeout, self.stalled)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.stall_timer is not None:
+            self.stall_timer.cancel()
+            self.stall_timer = None
+
+    def stalled(self) -> None:
+        self.stall_timer = None
+        _stalls.warning("websocket cut: frames waited unsent too long")
+        self.reset()
+
+    def keepalive_timeout(self) -> None:
+        # uvicorn would send a close (1011) and close the transport, which waits for its buffer
+        # to drain: a reader that stopped would hold it forever. It would not read the close either.
+        self.pong_timer = None
+        self.pending_ping_payload = None
+        _stalls.warning("websocket cut: a ping went unanswered")
+        self.reset()
+
+    def reset(self) -> None:
+        """Drops the connection with a TCP reset: what waits for the peer, in our buffers and in
+        the kernel's, is freed now (a graceful close leaves it queued until the kernel gives up)."""
+        self.cut_off = self.close_sent = True
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        self.transport.abort()
+
+    def connection_lost(self, exc) -> None:
+        for timer in (self.stall_timer, self.cut_timer):
+            if timer is not None:
+                timer.cancel()
+        self.stall_timer = self.cut_timer = None
+        super().connection_lost(exc)
