@@ -402,7 +402,19 @@
         var x = parseFloat(c.style.left) / 100 * W, y = parseFloat(c.style.top) / 100 * H;
         return { c: c, x0: x, y0: y, x: x, y: y, w: c.offsetWidth + GAP, h: c.offsetHeight + GAP };
       });
+    // Zone names and axes stay where they are: chips step aside from them as from one another.
+    var origin = map.getBoundingClientRect();
+    findAll(".sh-quadrants span, .sh-zone-label, .sh-axis").forEach(function (label) {
+      var range = document.createRange();
+      range.selectNodeContents(label);
+      var box = range.getBoundingClientRect();
+      if (box.width && box.height) {
+        items.push({ fixed: true, x: box.left - origin.left + box.width / 2, y: box.top - origin.top + box.height / 2,
+                     w: box.width + GAP, h: box.height + GAP });
+      }
+    });
     function keepIn(it) {
+      if (it.fixed) { return; }
       it.x = it.w >= W ? W / 2 : Math.min(W - it.w / 2, Math.max(it.w / 2, it.x));
       it.y = it.h >= H ? H / 2 : Math.min(H - it.h / 2, Math.max(it.h / 2, it.y));
     }
@@ -414,18 +426,28 @@
         var a = items[i];
         for (var j = i + 1; j < items.length; j++) {
           var b = items[j], dx = b.x - a.x, dy = b.y - a.y;
+          if (a.fixed && b.fixed) { continue; }
           var ox = (a.w + b.w) / 2 - Math.abs(dx), oy = (a.h + b.h) / 2 - Math.abs(dy);
           if (ox <= 0.5 || oy <= 0.5) { continue; }
           moved = true;
-          // Apart along the shorter way out; two chips on one point part by their order.
-          if (ox < oy) { var sx = (dx > 0 || (dx === 0 && i % 2)) ? 1 : -1; a.x -= sx * ox / 2; b.x += sx * ox / 2; }
-          else { var sy = (dy > 0 || (dy === 0 && i % 2)) ? 1 : -1; a.y -= sy * oy / 2; b.y += sy * oy / 2; }
+          // Apart along the line between their centres, measured in chip sizes (so wide names
+          // part sideways as readily as up and down, and a crowd spreads every way rather than
+          // into one tall column); each half the way, all of it for a chip meeting a label.
+          var hw = (a.w + b.w) / 2, hh = (a.h + b.h) / 2, nx = dx / hw, ny = dy / hh;
+          if (Math.abs(nx) < 1e-6 && Math.abs(ny) < 1e-6) { nx = Math.cos(i * 2.4); ny = Math.sin(i * 2.4); }
+          var len = Math.sqrt(nx * nx + ny * ny), ux = nx / len, uy = ny / len;
+          var need = Math.min(Math.abs(ux) > 1e-6 ? (ox / hw) / Math.abs(ux) : Infinity,
+                              Math.abs(uy) > 1e-6 ? (oy / hh) / Math.abs(uy) : Infinity);
+          var ka = a.fixed ? 0 : b.fixed ? 1 : 0.5, kb = 1 - ka;
+          a.x -= ux * need * hw * ka; a.y -= uy * need * hh * ka;
+          b.x += ux * need * hw * kb; b.y += uy * need * hh * kb;
           keepIn(a); keepIn(b);
         }
       }
       if (!moved) { break; }
     }
     items.forEach(function (it) {
+      if (it.fixed) { return; }
       var dx = it.x - it.x0, dy = it.y - it.y0;
       it.c.style.setProperty("--dx", dx.toFixed(1) + "px");
       it.c.style.setProperty("--dy", dy.toFixed(1) + "px");

@@ -196,12 +196,14 @@ def test_the_projector_shows_every_actor_whole_in_every_phase_without_scrolling(
     screen.goto(room.url + screen_url)
     online(screen)
     expect(screen.locator(".sh-actors .sh-a")).to_have_count(40)
-    for phase, label in (("map", "Ajout, placement et liens ouverts"), ("rate", "Notation des liens"),
-                         ("locked", "Carte fermée")):
-        host.do({"type": "board.phase", "board": host.board, "phase": phase})
+    for phase, label, layout in (("map", "Ajout, placement et liens ouverts", "grid"), ("rate", "Notation des liens", "grid"),
+                                 ("locked", "Carte fermée", "grid"), ("locked", "Carte fermée", "circles")):
+        host.do({"type": "board.phase", "board": host.board, "phase": phase},
+                {"type": "map.layout", "board": host.board, "layout": layout})
         expect(screen.locator(".phase")).to_contain_text(label)
+        expect(screen.locator(f".sh.sh-{layout}")).to_have_count(1)
         screen.wait_for_timeout(300)
-        room.shot(screen, f"screen-{size[0]}x{size[1]}-{phase}")
+        room.shot(screen, f"screen-{size[0]}x{size[1]}-{phase}-{layout}")
         seen = screen.evaluate(SCREEN)
         assert seen["count"] == 40, seen
         assert seen["scroll"] <= seen["height"] and seen["scrollX"] <= seen["width"], seen
@@ -217,8 +219,9 @@ def test_the_projector_shows_every_actor_whole_in_every_phase_without_scrolling(
         f.querySelector('[name=type]').value = 'actor.spotlight'; f.querySelector('[name=actor]').value = 'a1';
         f.querySelector('[name=x]').remove(); f.querySelector('[name=y]').remove(); htmx.trigger(f, 'submit'); }""",
                    host.board)
-    expect(phone.locator("#outbox .out.refused")).to_contain_text("Seule l'animation peut faire cela.")
+    expect(phone.locator("#notice")).to_contain_text("Seule l'animation peut faire cela.")
     expect(screen.locator(".sh.spotting")).to_have_count(0)
+    room.shot(fac, "facilitator-circles")
     fac.locator(".sh-actors .sh-a", has_text="Mission locale").click()
     fac.get_by_role("button", name="Mettre à l'écran avec ses liens").click()
     settled(fac)
