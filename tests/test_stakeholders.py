@@ -367,7 +367,7 @@ def test_a_removed_participant_s_ratings_leave_the_ties_and_the_map_redraws_them
     for view in ("participant", "facilitator", "screen"):
         out = str(delta(play.ws, play.ws.boards[B], removed, view))
         assert f'<i id="tie-{tie}" hx-swap-oob="delete">' in out
-        assert re.search(rf'<polyline id="tie-{tie}" class="s2 q4 d"[^>]*data-q="4 1 3 1 1"', out)
+        assert re.search(rf'<polyline id="tie-{tie}" class="s2 q4 d k2"[^>]*data-q="4 1 3 1 1"', out)
     assert replay("w1", play.log).boards[B].data == play.data
 
 
