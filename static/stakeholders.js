@@ -151,8 +151,12 @@
     var before = { chip: chip, parent: chip.parentNode, next: chip.nextSibling, left: chip.style.left, top: chip.style.top };
     chip.style.left = (x * 100).toFixed(2) + "%";
     chip.style.top = (y * 100).toFixed(2) + "%";
+    // Dropped where it was seen: no more moved aside, until the next pass parts it again.
+    ["data-dx", "data-dy"].forEach(function (name) { chip.removeAttribute(name); });
+    chip.style.removeProperty("--dx"); chip.style.removeProperty("--dy");
     if (chip.parentNode !== layer) { layer.appendChild(chip); }
     redraw(d.id);
+    soon();
     var form = find("form.sh-move");
     setField(form, "actor", d.id); setField(form, "x", x.toFixed(4)); setField(form, "y", y.toFixed(4));
     pendingMove = before;
@@ -557,7 +561,17 @@
   }
   window.addEventListener("resize", function () { fit(); applyView(); });
 
-  function settle() { fit(); applyView(); declutter(); }
+  // A chip is as wide as its name's longest word (see stakeholders.css); a single word too long
+  // for the place it is in (a code, a pasted string) would push it off the screen: that chip
+  // gets a fixed width and breaks the word anywhere.
+  function tame() {
+    var map = find(".sh-map"), W = map ? map.offsetWidth : 0;
+    findAll(".sh-a:not(.long)").forEach(function (chip) {
+      var room = chip.parentNode.classList.contains("sh-actors") ? 0.45 * W : 0.95 * chip.parentNode.clientWidth;
+      if (room > 24 && chip.offsetWidth > room) { chip.classList.add("long"); chip.style.width = Math.floor(room) + "px"; }
+    });
+  }
+  function settle() { fit(); applyView(); tame(); declutter(); }
   document.addEventListener("htmx:wsAfterMessage", function () { undoRefusedMoves(); refresh(false); settle(); });
   document.addEventListener("DOMContentLoaded", function () { refresh(false); settle(); });
 })();
