@@ -558,6 +558,21 @@
     body.style.setProperty("--sh-fit", height + "px");
     var over = document.documentElement.scrollHeight - window.innerHeight;
     if (over > 0) { body.style.setProperty("--sh-fit", Math.max(200, height - over) + "px"); }
+    // Actors not placed yet are listed beside the map, in smaller type when many; when even that
+    // is not enough (the start of a workshop, few ties yet), the legend makes room for them.
+    var tray = r.querySelector(".sh-tray-list"), box = tray && tray.parentNode;
+    r.classList.remove("crowded");
+    if (!tray || !tray.children.length) { return; }
+    function shrink(floor) {
+      tray.style.fontSize = "";
+      var size = parseFloat(getComputedStyle(tray).fontSize);
+      while (size > floor && tray.getBoundingClientRect().top + tray.scrollHeight > box.getBoundingClientRect().bottom - 8) {
+        size -= 1;
+        tray.style.fontSize = size + "px";
+      }
+      return tray.getBoundingClientRect().top + tray.scrollHeight <= box.getBoundingClientRect().bottom - 8;
+    }
+    if (!shrink(15)) { r.classList.add("crowded"); shrink(12); }
   }
   window.addEventListener("resize", function () { fit(); applyView(); });
 
