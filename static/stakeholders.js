@@ -395,13 +395,19 @@
   // Each chip is drawn centred on its point, then moved aside, as little as needed, until no two
   // chips overlap and every chip is whole inside the map. Only the drawing moves: the stored
   // point stays (a drag starts from where the chip is seen). The ties follow the drawn chips.
-  var GAP = 2;
+  var GAP = 2, lastLayout = "";
   function declutter() {
     var map = find(".sh-map");
     if (!map) { return; }
     var W = map.offsetWidth, H = map.offsetHeight;
     if (!W || !H) { return; }
-    var items = findAll(".sh-actors .sh-a").filter(function (c) { return c.style.left && !c.classList.contains("dragging"); })
+    var chips = findAll(".sh-actors .sh-a").filter(function (c) { return c.style.left && !c.classList.contains("dragging"); });
+    // Nothing moved, came, went or changed size since the last pass: the drawing stands.
+    var sig = W + "x" + H + chips.map(function (c) { return c.id + c.style.left + c.style.top + c.className + c.textContent.length; }).join();
+    var fresh = chips.some(function (c) { return !c.hasAttribute("data-dx"); });
+    if (sig === lastLayout && !fresh) { return; }
+    lastLayout = sig;
+    var items = chips
       .map(function (c) {
         var x = parseFloat(c.style.left) / 100 * W, y = parseFloat(c.style.top) / 100 * H;
         return { c: c, x0: x, y0: y, x: x, y: y, w: c.offsetWidth + GAP, h: c.offsetHeight + GAP };
@@ -423,13 +429,18 @@
       it.y = it.h >= H ? H / 2 : Math.min(H - it.h / 2, Math.max(it.h / 2, it.y));
     }
     items.forEach(keepIn);
-    var rounds = items.length > 300 ? 10 : 300;
+    var rounds = items.length > 300 ? 20 : 300, widest = 0;
+    items.forEach(function (it) { widest = Math.max(widest, it.w); });
+    function byX(p, q) { return p.x - q.x; }
     for (var r = 0; r < rounds; r++) {
       var moved = false;
+      // Sorted from left to right, a chip only meets the ones that start before it ends.
+      items.sort(byX);
       for (var i = 0; i < items.length; i++) {
         var a = items[i];
         for (var j = i + 1; j < items.length; j++) {
           var b = items[j], dx = b.x - a.x, dy = b.y - a.y;
+          if (dx > (a.w + widest) / 2) { break; }
           if (a.fixed && b.fixed) { continue; }
           var ox = (a.w + b.w) / 2 - Math.abs(dx), oy = (a.h + b.h) / 2 - Math.abs(dy);
           if (ox <= 0.5 || oy <= 0.5) { continue; }
@@ -453,8 +464,9 @@
     items.forEach(function (it) {
       if (it.fixed) { return; }
       var dx = it.x - it.x0, dy = it.y - it.y0;
-      it.c.style.setProperty("--dx", dx.toFixed(1) + "px");
-      it.c.style.setProperty("--dy", dy.toFixed(1) + "px");
+      // Whole pixels: a chip's text stays crisp.
+      it.c.style.setProperty("--dx", Math.round(dx) + "px");
+      it.c.style.setProperty("--dy", Math.round(dy) + "px");
       it.c.setAttribute("data-dx", (dx / W * 100).toFixed(2));
       it.c.setAttribute("data-dy", (dy / H * 100).toFixed(2));
     });
