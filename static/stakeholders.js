@@ -220,7 +220,9 @@
     var chip = chipOf(selected);
     selected = null; target = null;
     refresh(false);
-    if (chip) { chip.focus(); }            // back where the keyboard was before the panel opened
+    // Back where the keyboard was before the panel opened, without scrolling the map's window
+    // (it pans by itself, and a scrolled window would shift every chip from its point).
+    if (chip) { chip.focus({ preventScroll: true }); }
   }
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && selected) { close(); }
@@ -386,7 +388,7 @@
     if (opened && wasHidden) {
       panel.focus({ preventScroll: true });
       // On a phone the panel is a sheet over the bottom of the screen: bring the whole map above it.
-      if (getComputedStyle(panel).position === "fixed") { find(".sh-map").scrollIntoView({ block: "start" }); }
+      if (getComputedStyle(panel).position === "fixed") { find(".sh-viewport").scrollIntoView({ block: "start" }); }
       else { panel.scrollIntoView({ block: "nearest" }); }
     }
   }
@@ -489,6 +491,7 @@
     view.tx = Math.min(0, Math.max(W - W * view.z, view.tx));
     view.ty = Math.min(0, Math.max(H - H * view.z, view.ty));
     map.style.setProperty("--z", view.z.toFixed(3));
+    map.style.setProperty("--zf", Math.min(1.5, Math.sqrt(view.z)).toFixed(3));
     map.style.setProperty("--tx", view.tx.toFixed(1) + "px");
     map.style.setProperty("--ty", view.ty.toFixed(1) + "px");
     port.classList.toggle("zoomed", view.z > 1.001);
@@ -587,6 +590,16 @@
     if (!shrink(15)) { r.classList.add("crowded"); shrink(12); }
   }
   window.addEventListener("resize", function () { fit(); applyView(); });
+  // Focus moving to a chip outside the window of a zoomed map would scroll that window; the map
+  // pans by its own offset instead, so the window stays at its origin.
+  document.addEventListener("scroll", function (e) {
+    var port = e.target.classList && e.target.classList.contains("sh-viewport") ? e.target : null;
+    if (port && (port.scrollLeft || port.scrollTop)) {
+      view.tx -= port.scrollLeft; view.ty -= port.scrollTop;
+      port.scrollLeft = 0; port.scrollTop = 0;
+      applyView();
+    }
+  }, true);
 
   // A chip is as wide as its name's longest word (see stakeholders.css); a single word too long
   // for the place it is in (a code, a pasted string) would push it off the screen: that chip

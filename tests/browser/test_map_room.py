@@ -160,6 +160,7 @@ def test_a_phone_holds_forty_actors_placed_from_the_lists_full_width_without_hid
     expect(port).to_have_class(re.compile(r"\bzoomed\b"))
     assert phone.locator(".sh-map").bounding_box()["width"] >= 2 * before
     assert phone.evaluate(CHIPS)["worst"] <= 0.2
+    phone.evaluate("document.querySelector('.sh-viewport').scrollIntoView()")
     room.shot(phone, "phone-map-360-zoomed")
     phone.get_by_role("button", name="Vue d'ensemble").tap()
     expect(port).not_to_have_class(re.compile(r"\bzoomed\b"))
