@@ -38,10 +38,12 @@
   // Ties of several types between the same two actors are drawn side by side, bent apart at their
   // middle, in the order of their type names: the same rule as MapData.points on the server.
   var BEND = 3.5;
+  // Where a chip is drawn: its point on the map, plus how far it was moved aside (see declutter).
   function centre(id) {
     var chip = chipOf(id);
     if (!chip || !chip.style.left) { return null; }
-    return [parseFloat(chip.style.left), parseFloat(chip.style.top)];
+    return [parseFloat(chip.style.left) + (parseFloat(chip.getAttribute("data-dx")) || 0),
+            parseFloat(chip.style.top) + (parseFloat(chip.getAttribute("data-dy")) || 0)];
   }
   function pairLines(a, b) {
     return findAll('.sh-ties polyline[data-a="' + a + '"][data-b="' + b + '"], ' +
@@ -149,8 +151,12 @@
     var before = { chip: chip, parent: chip.parentNode, next: chip.nextSibling, left: chip.style.left, top: chip.style.top };
     chip.style.left = (x * 100).toFixed(2) + "%";
     chip.style.top = (y * 100).toFixed(2) + "%";
+    // Dropped where it was seen: no more moved aside, until the next pass parts it again.
+    ["data-dx", "data-dy"].forEach(function (name) { chip.removeAttribute(name); });
+    chip.style.removeProperty("--dx"); chip.style.removeProperty("--dy");
     if (chip.parentNode !== layer) { layer.appendChild(chip); }
     redraw(d.id);
+    soon();
     var form = find("form.sh-move");
     setField(form, "actor", d.id); setField(form, "x", x.toFixed(4)); setField(form, "y", y.toFixed(4));
     pendingMove = before;
@@ -205,15 +211,18 @@
     if (el.closest(".sh-close")) { close(); }
     else if (el.closest(".sh-cancel-link")) { target = null; refresh(false); }
     else if (el.closest(".sh-zoom")) {
-      var button = el.closest(".sh-zoom"), frame = button.parentNode;
-      button.setAttribute("aria-pressed", String(frame.classList.toggle("zoomed")));
+      var how = el.closest(".sh-zoom").getAttribute("data-zoom"), port = find(".sh-viewport");
+      if (how === "reset") { view.z = 1; view.tx = 0; view.ty = 0; applyView(); }
+      else if (port) { zoomAt(how === "in" ? 1.5 : 1 / 1.5, port.clientWidth / 2, port.clientHeight / 2); }
     } else if (el.closest(".sh-r-rate, .sh-r-edit, .sh-r-del")) { tieTool(el.closest("button"), el.closest(".sh-row")); }
   });
   function close() {
     var chip = chipOf(selected);
     selected = null; target = null;
     refresh(false);
-    if (chip) { chip.focus(); }            // back where the keyboard was before the panel opened
+    // Back where the keyboard was before the panel opened, without scrolling the map's window
+    // (it pans by itself, and a scrolled window would shift every chip from its point).
+    if (chip) { chip.focus({ preventScroll: true }); }
   }
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape" && selected) { close(); }
@@ -379,11 +388,230 @@
     if (opened && wasHidden) {
       panel.focus({ preventScroll: true });
       // On a phone the panel is a sheet over the bottom of the screen: bring the whole map above it.
-      if (getComputedStyle(panel).position === "fixed") { find(".sh-map").scrollIntoView({ block: "start" }); }
+      if (getComputedStyle(panel).position === "fixed") { find(".sh-viewport").scrollIntoView({ block: "start" }); }
       else { panel.scrollIntoView({ block: "nearest" }); }
     }
   }
 
-  document.addEventListener("htmx:wsAfterMessage", function () { undoRefusedMoves(); refresh(false); });
-  document.addEventListener("DOMContentLoaded", function () { refresh(false); });
+  // Names that do not hide one another ----------------------------------------------------------
+  // Each chip is drawn centred on its point, then moved aside, as little as needed, until no two
+  // chips overlap and every chip is whole inside the map. Only the drawing moves: the stored
+  // point stays (a drag starts from where the chip is seen). The ties follow the drawn chips.
+  var GAP = 2, lastLayout = "";
+  function declutter() {
+    var map = find(".sh-map");
+    if (!map) { return; }
+    var W = map.offsetWidth, H = map.offsetHeight;
+    if (!W || !H) { return; }
+    var chips = findAll(".sh-actors .sh-a").filter(function (c) { return c.style.left && !c.classList.contains("dragging"); });
+    // Nothing moved, came, went or changed size since the last pass: the drawing stands.
+    var sig = W + "x" + H + chips.map(function (c) { return c.id + c.style.left + c.style.top + c.className + c.textContent.length; }).join();
+    var fresh = chips.some(function (c) { return !c.hasAttribute("data-dx"); });
+    if (sig === lastLayout && !fresh) { return; }
+    lastLayout = sig;
+    var items = chips
+      .map(function (c) {
+        var x = parseFloat(c.style.left) / 100 * W, y = parseFloat(c.style.top) / 100 * H;
+        return { c: c, x0: x, y0: y, x: x, y: y, w: c.offsetWidth + GAP, h: c.offsetHeight + GAP };
+      });
+    // Zone names and axes stay where they are: chips step aside from them as from one another.
+    var origin = map.getBoundingClientRect();
+    findAll(".sh-quadrants span, .sh-zone-label, .sh-axis").forEach(function (label) {
+      var range = document.createRange();
+      range.selectNodeContents(label);
+      var box = range.getBoundingClientRect();
+      if (box.width && box.height) {
+        items.push({ fixed: true, x: box.left - origin.left + box.width / 2, y: box.top - origin.top + box.height / 2,
+                     w: box.width + GAP, h: box.height + GAP });
+      }
+    });
+    function keepIn(it) {
+      if (it.fixed) { return; }
+      it.x = it.w >= W ? W / 2 : Math.min(W - it.w / 2, Math.max(it.w / 2, it.x));
+      it.y = it.h >= H ? H / 2 : Math.min(H - it.h / 2, Math.max(it.h / 2, it.y));
+    }
+    items.forEach(keepIn);
+    var rounds = items.length > 300 ? 20 : 300, widest = 0;
+    items.forEach(function (it) { widest = Math.max(widest, it.w); });
+    function byX(p, q) { return p.x - q.x; }
+    for (var r = 0; r < rounds; r++) {
+      var moved = false;
+      // Sorted from left to right, a chip only meets the ones that start before it ends.
+      items.sort(byX);
+      for (var i = 0; i < items.length; i++) {
+        var a = items[i];
+        for (var j = i + 1; j < items.length; j++) {
+          var b = items[j], dx = b.x - a.x, dy = b.y - a.y;
+          if (dx > (a.w + widest) / 2) { break; }
+          if (a.fixed && b.fixed) { continue; }
+          var ox = (a.w + b.w) / 2 - Math.abs(dx), oy = (a.h + b.h) / 2 - Math.abs(dy);
+          if (ox <= 0.5 || oy <= 0.5) { continue; }
+          moved = true;
+          // Apart along the line between their centres, measured in chip sizes (so wide names
+          // part sideways as readily as up and down, and a crowd spreads every way rather than
+          // into one tall column); each half the way, all of it for a chip meeting a label.
+          var hw = (a.w + b.w) / 2, hh = (a.h + b.h) / 2, nx = dx / hw, ny = dy / hh;
+          if (Math.abs(nx) < 1e-6 && Math.abs(ny) < 1e-6) { nx = Math.cos(i * 2.4); ny = Math.sin(i * 2.4); }
+          var len = Math.sqrt(nx * nx + ny * ny), ux = nx / len, uy = ny / len;
+          var need = Math.min(Math.abs(ux) > 1e-6 ? (ox / hw) / Math.abs(ux) : Infinity,
+                              Math.abs(uy) > 1e-6 ? (oy / hh) / Math.abs(uy) : Infinity);
+          var ka = a.fixed ? 0 : b.fixed ? 1 : 0.5, kb = 1 - ka;
+          a.x -= ux * need * hw * ka; a.y -= uy * need * hh * ka;
+          b.x += ux * need * hw * kb; b.y += uy * need * hh * kb;
+          keepIn(a); keepIn(b);
+        }
+      }
+      if (!moved) { break; }
+    }
+    items.forEach(function (it) {
+      if (it.fixed) { return; }
+      var dx = it.x - it.x0, dy = it.y - it.y0;
+      // Whole pixels: a chip's text stays crisp.
+      it.c.style.setProperty("--dx", Math.round(dx) + "px");
+      it.c.style.setProperty("--dy", Math.round(dy) + "px");
+      it.c.setAttribute("data-dx", (dx / W * 100).toFixed(2));
+      it.c.setAttribute("data-dy", (dy / H * 100).toFixed(2));
+    });
+    var pairs = {};
+    findAll(".sh-ties polyline[data-a]").forEach(function (line) {
+      var a = line.getAttribute("data-a"), b = line.getAttribute("data-b"), key = a < b ? a + " " + b : b + " " + a;
+      (pairs[key] = pairs[key] || []).push(line);
+    });
+    Object.keys(pairs).forEach(function (key) { pairs[key].forEach(function (line) { draw(line, null, pairs[key]); }); });
+  }
+
+  // Zoom and pan (phones and the facilitator's page) --------------------------------------------
+  // The map grows inside its window (names keep their size and part), and moves under the fingers.
+  var view = { z: 1, tx: 0, ty: 0 }, MAX_ZOOM = 4, touches = {}, gesture = null;
+  function applyView() {
+    var port = find(".sh-viewport"), map = find(".sh-map");
+    if (!port || !map) { return; }
+    view.z = Math.min(MAX_ZOOM, Math.max(1, view.z));
+    var W = port.clientWidth, H = port.clientHeight;
+    view.tx = Math.min(0, Math.max(W - W * view.z, view.tx));
+    view.ty = Math.min(0, Math.max(H - H * view.z, view.ty));
+    map.style.setProperty("--z", view.z.toFixed(3));
+    map.style.setProperty("--zf", Math.min(1.5, Math.sqrt(view.z)).toFixed(3));
+    map.style.setProperty("--tx", view.tx.toFixed(1) + "px");
+    map.style.setProperty("--ty", view.ty.toFixed(1) + "px");
+    port.classList.toggle("zoomed", view.z > 1.001);
+    soon();
+  }
+  function zoomAt(factor, cx, cy) {
+    var z = Math.min(MAX_ZOOM, Math.max(1, view.z * factor));
+    view.tx = cx - (cx - view.tx) * z / view.z;
+    view.ty = cy - (cy - view.ty) * z / view.z;
+    view.z = z;
+    applyView();
+  }
+  var queued = false;
+  function soon() {
+    if (queued) { return; }
+    queued = true;
+    requestAnimationFrame(function () { queued = false; declutter(); });
+  }
+  function portPoint(port, e) { var box = port.getBoundingClientRect(); return { x: e.clientX - box.left, y: e.clientY - box.top }; }
+  function spread() {
+    var ids = Object.keys(touches), a = touches[ids[0]], b = touches[ids[1]];
+    return { d: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  }
+  function startGesture() {
+    var ids = Object.keys(touches);
+    if (ids.length >= 2) {
+      // A second finger turns whatever the first one started (a drag included) into a pinch.
+      if (drag) { drag.chip.classList.remove("dragging"); drag.chip.style.translate = ""; redraw(drag.id); drag = null; }
+      var s = spread();
+      gesture = { two: true, d: s.d, x: s.x, y: s.y, z: view.z, tx: view.tx, ty: view.ty };
+    } else if (ids.length === 1 && view.z > 1.001 && !touches[ids[0]].chip) {
+      var t = touches[ids[0]];
+      gesture = { two: false, x: t.x, y: t.y, tx: view.tx, ty: view.ty };
+    } else { gesture = null; }
+  }
+  document.addEventListener("pointerdown", function (e) {
+    var port = find(".sh-viewport");
+    if (!port || root().getAttribute("data-view") === "screen") { return; }
+    var box = port.getBoundingClientRect();
+    if (e.clientX < box.left || e.clientX > box.right || e.clientY < box.top || e.clientY > box.bottom) { return; }
+    var onChip = !!(e.target.closest && e.target.closest("button.sh-a"));
+    if (onChip && e.pointerType !== "touch") { return; }
+    touches[e.pointerId] = portPoint(port, e);
+    touches[e.pointerId].chip = onChip;
+    startGesture();
+  });
+  document.addEventListener("pointermove", function (e) {
+    if (!(e.pointerId in touches)) { return; }
+    var port = find(".sh-viewport"), chip = touches[e.pointerId].chip;
+    touches[e.pointerId] = portPoint(port, e);
+    touches[e.pointerId].chip = chip;
+    if (!gesture) { return; }
+    if (gesture.two && Object.keys(touches).length >= 2) {
+      var s = spread(), z = Math.min(MAX_ZOOM, Math.max(1, gesture.z * s.d / gesture.d));
+      view.tx = s.x - (gesture.x - gesture.tx) * z / gesture.z;
+      view.ty = s.y - (gesture.y - gesture.ty) * z / gesture.z;
+      view.z = z;
+    } else if (!gesture.two) {
+      view.tx = gesture.tx + touches[e.pointerId].x - gesture.x;
+      view.ty = gesture.ty + touches[e.pointerId].y - gesture.y;
+    }
+    applyView();
+    e.preventDefault();
+  });
+  function lift(e) {
+    if (!(e.pointerId in touches)) { return; }
+    delete touches[e.pointerId];
+    startGesture();
+  }
+  document.addEventListener("pointerup", lift);
+  document.addEventListener("pointercancel", lift);
+
+  // Projector: the map takes the height left in the window, so nothing scrolls ------------------
+  function fit() {
+    var r = root();
+    if (!r || r.getAttribute("data-view") !== "screen") { return; }
+    var top = r.getBoundingClientRect().top + window.scrollY;
+    var height = Math.max(200, window.innerHeight - top - 4);
+    body.style.setProperty("--sh-fit", height + "px");
+    var over = document.documentElement.scrollHeight - window.innerHeight;
+    if (over > 0) { body.style.setProperty("--sh-fit", Math.max(200, height - over) + "px"); }
+    // Actors not placed yet are listed beside the map, in smaller type when many; when even that
+    // is not enough (the start of a workshop, few ties yet), the legend makes room for them.
+    var tray = r.querySelector(".sh-tray-list"), box = tray && tray.parentNode;
+    r.classList.remove("crowded");
+    if (!tray || !tray.children.length) { return; }
+    function shrink(floor) {
+      tray.style.fontSize = "";
+      var size = parseFloat(getComputedStyle(tray).fontSize);
+      while (size > floor && tray.getBoundingClientRect().top + tray.scrollHeight > box.getBoundingClientRect().bottom - 8) {
+        size -= 1;
+        tray.style.fontSize = size + "px";
+      }
+      return tray.getBoundingClientRect().top + tray.scrollHeight <= box.getBoundingClientRect().bottom - 8;
+    }
+    if (!shrink(15)) { r.classList.add("crowded"); shrink(12); }
+  }
+  window.addEventListener("resize", function () { fit(); applyView(); });
+  // Focus moving to a chip outside the window of a zoomed map would scroll that window; the map
+  // pans by its own offset instead, so the window stays at its origin.
+  document.addEventListener("scroll", function (e) {
+    var port = e.target.classList && e.target.classList.contains("sh-viewport") ? e.target : null;
+    if (port && (port.scrollLeft || port.scrollTop)) {
+      view.tx -= port.scrollLeft; view.ty -= port.scrollTop;
+      port.scrollLeft = 0; port.scrollTop = 0;
+      applyView();
+    }
+  }, true);
+
+  // A chip is as wide as its name's longest word (see stakeholders.css); a single word too long
+  // for the place it is in (a code, a pasted string) would push it off the screen: that chip
+  // gets a fixed width and breaks the word anywhere.
+  function tame() {
+    var map = find(".sh-map"), W = map ? map.offsetWidth : 0;
+    findAll(".sh-a:not(.long)").forEach(function (chip) {
+      var room = chip.parentNode.classList.contains("sh-actors") ? 0.45 * W : 0.95 * chip.parentNode.clientWidth;
+      if (room > 24 && chip.offsetWidth > room) { chip.classList.add("long"); chip.style.width = Math.floor(room) + "px"; }
+    });
+  }
+  function settle() { fit(); applyView(); tame(); declutter(); }
+  document.addEventListener("htmx:wsAfterMessage", function () { undoRefusedMoves(); refresh(false); settle(); });
+  document.addEventListener("DOMContentLoaded", function () { refresh(false); settle(); });
 })();

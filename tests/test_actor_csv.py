@@ -94,8 +94,11 @@ def test_control_characters_and_nul_bytes_do_not_reach_names():
 
 def test_export_is_excel_friendly_and_neutralises_formulas():
     frozen = {
+        "layout": "grid",
         "actors": [{"id": "a1", "name": "=HYPERLINK(\"http://x\")", "type": "autre", "x": 0.25, "y": 0.5,
-                    "zone": "faible pouvoir / faible intérêt", "own": True},
+                    "zone": "faible pouvoir / faible intérêt", "own": True,
+                    "layouts": {"grid": {"x": 0.25, "y": 0.5, "zone": "faible pouvoir / faible intérêt"},
+                                "circles": {"x": 0.1, "y": 0.1, "zone": "périphérie"}}},
                    {"id": "a2", "name": "Café; « l'Étoile »", "type": "association", "x": None, "y": None,
                     "zone": "", "own": False}],
         "ties": [{"id": "t3", "source": "a1", "target": "a2", "type": "projet commun", "strength": 2,
@@ -106,7 +109,7 @@ def test_export_is_excel_friendly_and_neutralises_formulas():
     table = list(csv.reader(io.StringIO(body[3:].decode()), delimiter=";"))
     assert table[0][:2] == ["nom", "type"]
     assert table[1] == ["'=HYPERLINK(\"http://x\")", "autre", "faible pouvoir / faible intérêt", "0,25", "0,5",
-                        "1", "1", "a1"]
+                        "1", "1", "a1", "périphérie"]
     assert table[2][0] == "Café; « l'Étoile »" and table[2][3:5] == ["", ""]
     ties = list(csv.reader(io.StringIO(write(tie_rows(frozen, ["h"] * 11, "deux", "un"))[3:].decode()), delimiter=";"))
     assert ties[1] == ["'=HYPERLINK(\"http://x\")", "Café; « l'Étoile »", "projet commun", "2", "deux", "2,5", "",

@@ -91,7 +91,7 @@ def test_actors_are_added_with_a_type_from_the_list_and_start_unplaced():
     unchanged(play, {"type": "actor.add", "name": "x" * 81, "category": "association"})
     frozen = play.snapshot()["actors"][0]
     assert frozen == {"id": actor, "name": "Mission locale", "type": "service public de l'emploi",
-                      "x": None, "y": None, "zone": "", "own": False}
+                      "x": None, "y": None, "zone": "", "own": False, "layouts": {}}
 
 
 @pytest.mark.parametrize("x, y", [(1.01, 0.5), (-0.1, 0.5), ("abc", 0.5), ("nan", 0.5), ("inf", 0.5),
@@ -113,16 +113,52 @@ def test_positions_accept_text_and_decimal_commas_and_are_rounded():
     assert play.act(play.bob, {"type": "actor.move", "actor": actor, "x": 0.1235, "y": 1}) == []
 
 
-def test_zones_follow_the_layout_without_moving_anyone():
+def test_each_layout_keeps_its_own_placement_and_a_switch_back_restores_the_first():
     play = Map()
     centre = play.actor(play.alice, "Centre social", at=(0.55, 0.45))
     corner = play.actor(play.alice, "Bailleur", at=(0.05, 0.95))
+    mairie = play.actor(play.alice, "Mairie", at=(0.2, 0.1))
+    unplaced = play.actor(play.alice, "CAF")
     zones = lambda: {a["name"]: a["zone"] for a in play.snapshot()["actors"]}
-    assert zones() == {"Centre social": "fort pouvoir / fort intérêt", "Bailleur": "faible pouvoir / faible intérêt"}
+    first = {a: (play.data.actors[a].x, play.data.actors[a].y) for a in (centre, corner, mairie)}
+    assert zones() == {"Centre social": "fort pouvoir / fort intérêt", "Bailleur": "faible pouvoir / faible intérêt",
+                       "Mairie": "fort pouvoir / faible intérêt", "CAF": ""}
     unchanged(play, {"type": "map.layout", "layout": "circles"}, who=play.alice)
     play.act(play.host, {"type": "map.layout", "layout": "circles"})
-    assert zones() == {"Centre social": "cœur", "Bailleur": "périphérie"}
-    assert (play.data.actors[centre].x, play.data.actors[corner].y) == (0.55, 0.95)
+    # A key player goes to the core, not to wherever its grid point falls among the rings.
+    assert zones() == {"Centre social": "cœur", "Bailleur": "périphérie", "Mairie": "engagés", "CAF": ""}
+    # Moved on the circles, an actor keeps that place there and its first place on the grid.
+    play.act(play.bob, {"type": "actor.move", "actor": corner, "x": 0.5, "y": 0.75})
+    on_circles = {a: (play.data.actors[a].x, play.data.actors[a].y) for a in (centre, corner, mairie)}
+    frozen = {a["name"]: a for a in play.snapshot()["actors"]}
+    assert play.snapshot()["layout"] == "circles"
+    assert frozen["Bailleur"]["layouts"] == {
+        "grid": {"x": 0.05, "y": 0.95, "zone": "faible pouvoir / faible intérêt"},
+        "circles": {"x": 0.5, "y": 0.75, "zone": "engagés"}}
+    play.act(play.host, {"type": "map.layout", "layout": "grid"})
+    assert {a: (play.data.actors[a].x, play.data.actors[a].y) for a in first} == first
+    assert zones()["Bailleur"] == "faible pouvoir / faible intérêt" and zones()["CAF"] == ""
+    play.act(play.host, {"type": "map.layout", "layout": "circles"})
+    assert {a: (play.data.actors[a].x, play.data.actors[a].y) for a in first} == on_circles
+    # Replaying the log gives the same map, kept placements included.
+    assert repr(replay("w1", play.log).boards[B].data) == repr(play.data)
+
+
+def test_a_switch_logged_before_layouts_kept_their_placement_rereads_the_positions():
+    play = Map()
+    centre = play.actor(play.alice, "Centre social", at=(0.55, 0.45))
+    play.do([{"type": "map.layout", "board": B, "layout": "circles"}])
+    assert (play.data.actors[centre].x, play.data.actors[centre].y) == (0.55, 0.45)
+    assert play.snapshot()["actors"][0]["zone"] == "cœur"
+
+
+def test_actors_switched_into_a_crowded_zone_are_spread_over_it():
+    play = Map()
+    ids = [play.actor(play.alice, f"Acteur {n}", at=(0.6 + n % 4 * 0.1, 0.05 + n // 4 * 0.1)) for n in range(16)]
+    play.act(play.host, {"type": "map.layout", "layout": "circles"})
+    spots = {(play.data.actors[a].x, play.data.actors[a].y) for a in ids}
+    assert len(spots) == 16
+    assert all(play.data.zone(play.data.actors[a]) in ("core", "engaged") for a in ids)
 
 
 @pytest.mark.parametrize("layout, x, y, zone", [
@@ -142,6 +178,24 @@ def test_the_list_alternative_puts_an_actor_inside_the_chosen_zone(layout, numbe
     assert zone_of(layout, x, y) == zone
 
 
+def test_actors_placed_from_a_list_spread_over_their_zone():
+    play = Map()
+    for layout, zone, count in (("grid", "manage", 12), ("grid", "monitor", 12), ("circles", "engaged", 12)):
+        if play.data.layout != layout:
+            play.act(play.host, {"type": "map.layout", "layout": layout})
+        placed = []
+        for n in range(count):
+            actor = play.actor(play.alice, f"{zone} {n}")
+            play.act(play.alice, {"type": "actor.place", "actor": actor, "zone": zone})
+            placed.append(play.data.actors[actor])
+        assert all(play.data.zone(a) == zone for a in placed)
+        # Far enough apart for two names side by side or one above the other (a chip is about a
+        # fifth of the map wide and a fifteenth high).
+        for i, one in enumerate(placed):
+            for other in placed[i + 1:]:
+                assert abs(one.x - other.x) >= 0.09 or abs(one.y - other.y) >= 0.06, (one, other)
+
+
 def test_placing_from_a_list_uses_the_current_layout():
     play = Map()
     actor = play.actor(play.alice, "CAF")
@@ -150,6 +204,30 @@ def test_placing_from_a_list_uses_the_current_layout():
     assert play.act(play.alice, {"type": "actor.place", "actor": actor, "zone": "manage"}) == []
     unchanged(play, {"type": "actor.place", "actor": actor, "zone": "core"})
     unchanged(play, {"type": "actor.place", "actor": actor, "zone": "ailleurs"})
+
+
+def test_the_facilitator_alone_puts_an_actor_in_the_spotlight_and_clears_it():
+    play = Map()
+    caf = play.actor(play.alice, "CAF", at=(0.2, 0.2))
+    mission = play.actor(play.alice, "Mission locale", at=(0.7, 0.2))
+    lonely = play.actor(play.alice, "Club", at=(0.7, 0.8))
+    tie = play.tie(play.alice, caf, mission)
+    refusal = unchanged(play, {"type": "actor.spotlight", "actor": caf})
+    assert str(refusal) == "Seule l'animation peut faire cela."
+    play.phase("locked")
+    play.act(play.host, {"type": "actor.spotlight", "actor": caf})
+    assert play.data.spotlight == caf and play.data.lit() == ({caf, mission}, {tie})
+    assert play.act(play.host, {"type": "actor.spotlight", "actor": caf}) == []
+    unchanged(play, {"type": "actor.spotlight", "actor": "a999"}, who=play.host)
+    unchanged(play, {"type": "actor.spotlight", "actor": ""}, who=play.bob)
+    play.act(play.host, {"type": "actor.spotlight"})
+    assert play.data.spotlight is None and play.data.lit() == (set(), set())
+    # The spotlight follows a merge and goes out with a deleted actor.
+    play.act(play.host, {"type": "actor.spotlight", "actor": lonely})
+    play.act(play.host, {"type": "actor.merge", "actor": lonely, "into": mission})
+    assert play.data.spotlight == mission
+    play.act(play.host, {"type": "actor.delete", "actor": mission})
+    assert play.data.spotlight is None
 
 
 def test_drawing_closes_outside_the_map_phase_except_for_the_facilitator():
@@ -289,7 +367,7 @@ def test_a_removed_participant_s_ratings_leave_the_ties_and_the_map_redraws_them
     for view in ("participant", "facilitator", "screen"):
         out = str(delta(play.ws, play.ws.boards[B], removed, view))
         assert f'<i id="tie-{tie}" hx-swap-oob="delete">' in out
-        assert re.search(rf'<polyline id="tie-{tie}" class="s2 q4 d"[^>]*data-q="4 1 3 1 1"', out)
+        assert re.search(rf'<polyline id="tie-{tie}" class="s2 q4 d k2"[^>]*data-q="4 1 3 1 1"', out)
     assert replay("w1", play.log).boards[B].data == play.data
 
 

@@ -65,7 +65,7 @@ def test_a_tie_drawn_on_one_phone_appears_on_the_others_and_the_projector(server
         for other in (bob, screen, host):
             frame = await other.wait_for("<polyline")
             line = re.search(r'<polyline id="tie-(t\d+)"[^>]*>', frame).group(0)
-            assert f'data-a="{mission}"' in line and f'data-b="{caf}"' in line and 'class="s3 q0 d"' in line
+            assert f'data-a="{mission}"' in line and f'data-b="{caf}"' in line and 'class="s3 q0 d k1"' in line
             assert 'data-k="orientation de publics"' in line
             assert 'points="80,20' not in line and 'points="80.0,20.0 ' in line
             assert f'hx-swap-oob="beforeend:#sh-ties-{board}"' in frame

@@ -12,7 +12,7 @@ from . import merge
 from ..i18n import N_
 from ..model import Board, Workshop
 from .actions import ACTIONS
-from .model import CRITERIA, ZONE_NAMES, MapActor, MapData, MapTie
+from .model import CRITERIA, LAYOUTS, ZONE_NAMES, MapActor, MapData, MapTie, zone_of
 from .rules import decide, decide_import
 
 __all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "PEOPLE_EVENTS", "ACTIONS", "new_data", "decide",
@@ -64,6 +64,8 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
     elif kind in ("actor.removed", "actor.merged"):
         gone, into = event["actor"], event.get("into")
         merge.carry_out(data, gone, into, event)
+        if data.spotlight == gone:
+            data.spotlight = into if kind == "actor.merged" else None
         for person, claimed in list(data.claims.items()):
             if claimed == gone:
                 if kind == "actor.merged":
@@ -89,9 +91,30 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
             if event.get(criterion) is not None:
                 getattr(tie, criterion)[event["participant"]] = (event[criterion], event["seq"])
     elif kind == "map.layout":
-        data.layout = event["layout"]
+        switch_layout(data, event["layout"], event.get("places"))
+    elif kind == "actor.spotlit":
+        data.spotlight = event["actor"]
     elif kind == "map.types":
         setattr(data, "actor_types" if event["list"] == "actor" else "tie_types", list(event["names"]))
+
+
+def switch_layout(data: MapData, layout: str, places: dict | None) -> None:
+    """Each actor's position in the layout left is set aside; the one it had in the layout
+    shown comes back, or, never placed there, the spot the decision chose (`places`). Events
+    written before layouts kept their own placement carry no `places`: the positions stay and
+    are read in the new layout, as they were then."""
+    left, data.layout = data.layout, layout
+    if places is None:
+        return
+    for actor in data.actors.values():
+        here = (actor.x, actor.y) if actor.placed else None
+        back = actor.kept.pop(layout, None)
+        if here is not None:
+            actor.kept[left] = here
+        if back is not None:
+            actor.x, actor.y = back
+        elif actor.id in places:
+            actor.x, actor.y = places[actor.id]
 
 
 def forget_participant(board: Board, participant: str) -> None:
@@ -107,11 +130,23 @@ def freeze(board: Board) -> dict:
     data: MapData = board.data
     owned = data.owned()
     actors = [{"id": a.id, "name": a.name, "type": a.category, "x": a.x, "y": a.y,
-               "zone": ZONE_NAMES[data.zone(a)] if a.placed else "", "own": a.id in owned}
+               "zone": ZONE_NAMES[data.zone(a)] if a.placed else "", "own": a.id in owned,
+               "layouts": _placements(data, a)}
               for a in data.actors.values()]
     ties = [{"id": t.id, "source": t.source, "target": t.target, "type": t.category,
              "strength": t.strength, "directed": t.directed, "trust": t.mean("trust"),
              "value": t.mean("value"), "ratings": t.raters()}
             for t in data.ties.values()]
     return {"actors": actors, "ties": ties, "actor_types": list(data.actor_types),
-            "tie_types": list(data.tie_types)}
+            "tie_types": list(data.tie_types), "layout": data.layout}
+
+
+def _placements(data: MapData, actor: MapActor) -> dict:
+    """The actor's place in each layout it has one in: x, y and zone are those of the layout
+    shown when the snapshot was taken; the other layout's placement is kept here."""
+    found = {}
+    for layout in LAYOUTS:
+        spot = data.position_in(actor, layout)
+        if spot is not None:
+            found[layout] = {"x": spot[0], "y": spot[1], "zone": ZONE_NAMES[zone_of(layout, *spot)]}
+    return found

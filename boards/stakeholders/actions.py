@@ -160,6 +160,13 @@ class SetLayout:
     layout: str = spec(Choice(LAYOUTS))
 
 
+@action("actor.spotlight", facilitator_only=True)
+class SpotlightActor:
+    """One actor and its ties in the spotlight on the projector; without an actor, none."""
+    board: str = spec(Ident())
+    actor: str = spec(Ident(), default="")
+
+
 @action("map.types", facilitator_only=True)
 class SetTypes:
     """One type per line, in the order the lists will show them."""
@@ -169,4 +176,4 @@ class SetTypes:
 
 
 ACTIONS = {AddActor, EditActor, MoveActor, PlaceActor, ClaimActor, DeleteActor, MergeActor,
-           AddTie, EditTie, DeleteTie, RateTie, SetLayout, SetTypes}
+           AddTie, EditTie, DeleteTie, RateTie, SetLayout, SetTypes, SpotlightActor}

@@ -2,8 +2,9 @@
 
 Positions are fractions of the map (x from left to right, y from top to bottom, both in
 [0, 1]) so every screen draws the same map whatever its size. The zone of an actor is never
-stored: it is derived from its position and the board's layout, so switching the layout
-re-reads the same positions instead of rewriting them.
+stored: it is derived from its position and the board's layout. Each layout keeps its own
+placement: an actor's position in the layout not shown is set aside (`kept`) and comes back
+when the board returns to that layout, so a switch and a switch back change nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ ZONE_NAMES = {
     "engaged": N_("engagés"),
     "periphery": N_("périphérie"),
 }
+# Where an actor first goes in a layout it was never placed in: the zone that means the most
+# alike (a key player, high power and high interest, is at the core of the circles).
+MATCHING_ZONE = {"manage": "core", "satisfy": "engaged", "inform": "engaged", "monitor": "periphery",
+                 "core": "manage", "engaged": "inform", "periphery": "monitor"}
 # Outer radius of the inner rings, as a fraction of the map's width; the periphery is the rest.
 CORE_RADIUS, ENGAGED_RADIUS = 1 / 6, 1 / 3
 
@@ -65,6 +70,8 @@ class MapActor:
     author: str | None = None
     x: float | None = None
     y: float | None = None
+    # layout -> (x, y): where this actor stands in the layouts not shown now.
+    kept: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def placed(self) -> bool:
@@ -140,6 +147,8 @@ class MapData:
     ties: dict[str, MapTie] = field(default_factory=dict)
     # participant id -> the actor they said is their own organisation
     claims: dict[str, str] = field(default_factory=dict)
+    # The actor the facilitator put in the spotlight on the projector, with its ties.
+    spotlight: str | None = None
 
     # Lookups for the templates, which receive no other global than the board.
     ZONE_NAMES = ZONE_NAMES
@@ -244,6 +253,33 @@ class MapData:
     def zone(self, actor: MapActor) -> str | None:
         return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
 
+    def position_in(self, actor: MapActor, layout: str) -> tuple[float, float] | None:
+        if layout == self.layout:
+            return (actor.x, actor.y) if actor.placed else None
+        return actor.kept.get(layout)
+
+    def switch_places(self, layout: str) -> dict[str, list[float]]:
+        """Where the actors never placed in `layout` go when the board switches to it: a free
+        spot in the matching zone. The others get back the position they had there."""
+        spreader = Spreader(layout, [p for p in (self.position_in(a, layout) for a in self.actors.values()) if p])
+        places: dict[str, list[float]] = {}
+        for actor in self.actors.values():
+            if actor.placed and layout not in actor.kept:
+                places[actor.id] = list(spreader.take(MATCHING_ZONE[self.zone(actor)], actor.id))
+        return places
+
+    def lit(self) -> tuple[set[str], set[str]]:
+        """The spotlit actor with its partners, and its ties (both empty without a spotlight)."""
+        if self.spotlight not in self.actors:
+            return set(), set()
+        ties = self.ties_of(self.spotlight)
+        return {self.spotlight} | {t.other(self.spotlight) for t in ties}, {t.id for t in ties}
+
+    def tie_classes(self) -> dict[str, str]:
+        """The line pattern of each tie type (dash and dot patterns, six, then round again), so
+        types are told apart without colour, which shows the trust."""
+        return {name: f"k{index % 6}" for index, name in enumerate(self.tie_types)}
+
     def duplicates(self) -> list[list[MapActor]]:
         """Groups of actors whose names are the same once normalised, largest group first."""
         groups: dict[str, list[MapActor]] = {}
@@ -286,20 +322,67 @@ def zone_of(layout: str, x: float, y: float) -> str:
     return "inform" if high_interest else "monitor"
 
 
-# Where the list alternative to dragging puts an actor: a spot inside the chosen zone,
-# spread by the actor's id so that actors placed from a list do not pile up on one point.
-_GRID_CENTRES = {"manage": (0.75, 0.25), "satisfy": (0.25, 0.25),
-                 "inform": (0.75, 0.75), "monitor": (0.25, 0.75)}
-_RING_BANDS = {"core": (0.03, 0.10), "engaged": (0.19, 0.12), "periphery": (0.36, 0.10)}
+# Where the list alternative to dragging puts an actor: the spot of the chosen zone farthest
+# from the actors already on the map, among the points of a lattice, so that actors placed
+# from a list spread over their zone instead of piling up. Distances count a chip's width as
+# worth three of its height: names are wider than tall.
+_COARSE = [(round(0.05 + i * 0.1, 4), round(0.04 + j * 0.064, 4)) for j in range(15) for i in range(10)]
+_FINE = [(round(0.025 + i * 0.05, 4), round(0.02 + j * 0.032, 4)) for j in range(31) for i in range(20)]
+_MARGIN = ((0.04, 0.025), (-0.04, 0.025), (0.04, -0.025), (-0.04, -0.025), (0, 0))
+_CHIP_W, _CHIP_H = 0.2, 0.07
+_ROOMY = 3.0   # beyond three chip lengths, a spot is as free as any
 
 
-def spot_in(layout: str, zone: str, actor_id: str) -> tuple[float, float]:
-    spread = zlib.crc32(actor_id.encode())
-    angle = math.radians(spread % 360)
-    depth = (spread >> 9) % 100 / 100
-    if layout == CIRCLES:
-        inner, width = _RING_BANDS[zone]
-        cx, cy, radius = 0.5, 0.5, inner + width * depth
-    else:
-        (cx, cy), radius = _GRID_CENTRES[zone], 0.04 + 0.16 * depth
-    return round(cx + radius * math.cos(angle), 4), round(cy + radius * math.sin(angle), 4)
+def _inside(layout: str, zone: str, x: float, y: float) -> bool:
+    return all(0 <= x + dx <= 1 and 0 <= y + dy <= 1 and zone_of(layout, x + dx, y + dy) == zone
+               for dx, dy in _MARGIN)
+
+
+def _candidates(layout: str, zone: str) -> list[tuple[float, float]]:
+    coarse = [p for p in _COARSE if _inside(layout, zone, *p)]
+    # A small zone (the core of the circles) gets a finer lattice, so a dozen actors still part.
+    return coarse if len(coarse) >= 12 else [p for p in _FINE if _inside(layout, zone, *p)]
+
+
+_CANDIDATES = {layout: {zone: _candidates(layout, zone) for zone in ZONES[layout]} for layout in LAYOUTS}
+_CENTRES = {"manage": (0.75, 0.25), "satisfy": (0.25, 0.25), "inform": (0.75, 0.75), "monitor": (0.25, 0.75),
+            "core": (0.5, 0.5), "engaged": (0.5, 0.25), "periphery": (0.1, 0.1)}
+
+
+def _room(x: float, y: float, tx: float, ty: float) -> float:
+    return math.hypot((x - tx) / _CHIP_W, (y - ty) / _CHIP_H)
+
+
+class Spreader:
+    """Free spots of one layout's zones, given the points already taken. Each zone's room is
+    worked out once and brought up to date as spots are taken, so placing a thousand actors
+    costs a thousand passes over one zone's lattice, not over every actor each time."""
+
+    def __init__(self, layout: str, taken=()):
+        self.layout, self.taken, self.rooms = layout, list(taken), {}
+
+    def _rooms(self, zone: str) -> list[float]:
+        if zone not in self.rooms:
+            self.rooms[zone] = [min((_room(x, y, tx, ty) for tx, ty in self.taken), default=_ROOMY)
+                                for x, y in _CANDIDATES[self.layout][zone]]
+        return self.rooms[zone]
+
+    def take(self, zone: str, actor_id: str) -> tuple[float, float]:
+        candidates, rooms = _CANDIDATES[self.layout][zone], self._rooms(zone)
+        # The actor's id breaks ties between equally free spots, so two maps differ a little.
+        turn = zlib.crc32(actor_id.encode())
+        cx, cy = _CENTRES[zone]
+        best = min(range(len(candidates)), key=lambda i: (
+            -min(rooms[i], _ROOMY), round(math.hypot(candidates[i][0] - cx, candidates[i][1] - cy), 2),
+            (i + turn) % 97))
+        spot = candidates[best]
+        self.taken.append(spot)
+        for other, found in self.rooms.items():
+            lattice = _CANDIDATES[self.layout][other]
+            for i, (x, y) in enumerate(lattice):
+                found[i] = min(found[i], _room(x, y, *spot))
+        return spot
+
+
+def spot_in(layout: str, zone: str, actor_id: str, taken=()) -> tuple[float, float]:
+    return Spreader(layout, taken).take(zone, actor_id)

@@ -12,7 +12,7 @@ from ..i18n import N_
 from ..model import Actor, Board, Workshop, new_id
 from .actions import (ACTORS_MAX, TIES_MAX, TYPE_MAX, TYPES_MAX, AddActor, AddTie, ClaimActor,
                                    DeleteActor, DeleteTie, EditActor, EditTie, MergeActor, MoveActor,
-                                   PlaceActor, RateTie, SetLayout, SetTypes)
+                                   PlaceActor, RateTie, SetLayout, SetTypes, SpotlightActor)
 from .model import CRITERIA, ZONES, MapActor, MapData, MapTie, normalise, spot_in
 
 KIND = "stakeholders"  # also in stakeholders.py, which imports this module
@@ -95,7 +95,8 @@ def _place(ws, board, actor, act: PlaceActor):
         raise Rejected(N_("Cette zone n'existe pas dans la disposition actuelle de la carte."))
     if data.zone(target) == act.zone:
         return []
-    x, y = spot_in(data.layout, act.zone, target.id)
+    taken = [(a.x, a.y) for a in data.actors.values() if a.placed and a.id != target.id]
+    x, y = spot_in(data.layout, act.zone, target.id, taken)
     return [{"type": "actor.moved", "board": board.id, "actor": target.id, "x": x, "y": y}]
 
 
@@ -185,8 +186,18 @@ def _rate(ws, board, actor, act: RateTie):
 
 
 def _layout(ws, board, actor, act: SetLayout):
-    return [] if board.data.layout == act.layout else [
-        {"type": "map.layout", "board": board.id, "layout": act.layout}]
+    data = board.data
+    if data.layout == act.layout:
+        return []
+    return [{"type": "map.layout", "board": board.id, "layout": act.layout,
+             "places": data.switch_places(act.layout)}]
+
+
+def _spotlight(ws, board, actor, act: SpotlightActor):
+    chosen = _actor(board.data, act.actor).id if act.actor else None
+    if chosen == board.data.spotlight:
+        return []
+    return [{"type": "actor.spotlit", "board": board.id, "actor": chosen}]
 
 
 def _types(ws, board, actor, act: SetTypes):
@@ -228,6 +239,7 @@ _HANDLERS = {
     AddActor: _add_actor, EditActor: _edit_actor, MoveActor: _move, PlaceActor: _place,
     ClaimActor: _claim, DeleteActor: _delete_actor, MergeActor: _merge, AddTie: _add_tie,
     EditTie: _edit_tie, DeleteTie: _delete_tie, RateTie: _rate, SetLayout: _layout, SetTypes: _types,
+    SpotlightActor: _spotlight,
 }
 
 
