@@ -7,6 +7,7 @@ here reads the stored text, checks who asks, and waits.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -75,8 +76,8 @@ async def snapshot_page(request: Request) -> Response:
             jobs.snapshot_page, row["data"], row["analysis"], locale, translate(locale, "Réseau de coopération"))
         snap, analysis, svg = parts["snap"], parts["analysis"], Markup(parts["svg"])
         density = parts["density"]
-    else:  # analysis still running: the page only says so, the wave's header is enough
-        snap, analysis, svg = await request.app.state.snapshots.run(jobs.header, row["data"]), None, None
+    else:  # analysis still running (in the worker): the page says so; a thread reads the header
+        snap, analysis, svg = await asyncio.to_thread(jobs.header, row["data"]), None, None
         density = {}
     return html(request, "review/snapshot.html", row=row, snap=snap, analysis=analysis, density=density,
                 figures=figures(analysis, locale) if analysis else [], network_svg=svg,

@@ -4,16 +4,19 @@ The analysis of a large map takes seconds of CPU, and so do the exports and the 
 pages of a large wave; all of them run in one worker process (exports/jobs.py), started on
 first use and shut down with the app, so the live boards of every workshop stay responsive
 meanwhile. The worker gets the snapshot and analysis as the JSON text stored here and gives
-back text or bytes: the event loop parses and serialises nothing large. One process, not
-more: on a small server a second busy process would take the core the live boards run on.
+back text or bytes: the event loop parses and serialises nothing large. Two processes, so a
+page or a download does not queue behind a long analysis, each at a lower priority than the
+server so the live boards keep their core.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import secrets
 from concurrent.futures import ProcessPoolExecutor
 
@@ -39,6 +42,17 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS snapshots (
     data TEXT NOT NULL, analysis TEXT)"""
 
 
+# The worker yields the CPU to the live boards: at niceness 10 the scheduler gives it about a
+# tenth of a core the event loop also wants, the whole core when the loop is idle.
+WORKER_NICENESS = 10
+WORKERS = 2
+
+
+def _in_background() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+
+
 class Snapshots:
     def __init__(self, db):
         self.db = db
@@ -48,7 +62,8 @@ class Snapshots:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of a process holding sockets and a database.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_in_background)
         return self._pool
 
     async def run(self, function, *args):
