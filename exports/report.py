@@ -17,8 +17,11 @@ from . import charts
 from .rows import lever_cards
 from .templating import DEFAULT, number, percent, render, texts
 
-PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share"}
-DECIMAL_FIGURES = {"average_degree", "average_trust", "average_value"}
+PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share",
+                   "transitivity", "trust_score", "value_score"}
+DECIMAL_FIGURES = {"average_degree", "average_trust", "average_value", "modularity",
+                   "average_path_length", "ei_index"}
+DENSITY_TYPES = 8  # the type × type table shows the most common types, the files all of them
 GROUP_LIMIT = 12
 
 
@@ -73,6 +76,32 @@ def _groups(analysis: dict, locale: str = DEFAULT) -> list[dict]:
     return groups
 
 
+def density_table(analysis: dict, locale: str = DEFAULT) -> dict:
+    """Type × type densities as a square table over the most common types (None if untyped)."""
+    say, label = texts(locale)
+    rows = analysis.get("type_density") or []
+    sizes: dict[str, int] = {}
+    for row in rows:
+        if row["from"] == row["to"]:
+            sizes[row["from"]] = row["possible"]
+    cells = {}
+    for row in rows:
+        cells[(row["from"], row["to"])] = cells[(row["to"], row["from"])] = row["density"]
+    types = [t for t in dict.fromkeys(r["from"] for r in rows)][:DENSITY_TYPES]
+    if len(types) < 2:
+        return {}
+    return {"types": [label(t) for t in types],
+            "rows": [{"type": label(a), "cells": [percent(cells.get((a, b)), 1, locale)
+                                                  for b in types]} for a in types]}
+
+
+def constrained(analysis: dict, limit: int = 10) -> list[dict]:
+    """The most and least constrained actors with at least two partners (Burt)."""
+    rated = [a for a in analysis["actors"] if a.get("constraint") is not None and a["degree"] >= 2]
+    rated.sort(key=lambda a: (a["constraint"], a["name"]))
+    return rated[:limit]
+
+
 def _lever_groups(cards: list[dict]) -> list[dict]:
     totals: dict[tuple, dict] = {}
     for card in cards:
@@ -104,6 +133,8 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None, loca
         "tie_chart": charts.tie_type_chart(analysis, lambda kind: label(kind) or say(N_("sans type"))),
         "degree_chart": charts.degree_chart(analysis),
         "brokers": analysis["brokers"],
+        "density_table": density_table(analysis, locale),
+        "open_actors": constrained(analysis),
         "isolated": [m for m in analysis["margin"] if m["reason"] == "isolated"],
         "single": [m for m in analysis["margin"] if m["reason"] == "single_partner"],
         "groups": _groups(analysis, locale), "group_limit": GROUP_LIMIT,

@@ -33,12 +33,13 @@ def tie_table(snapshot: dict) -> tuple[list, list]:
 METRIC_COLUMNS = [("degree", "partenaires"), ("in_degree", "liens_recus"),
                   ("out_degree", "liens_donnes"), ("strength", "intensite"),
                   ("betweenness", "intermediarite"), ("closeness", "proximite"),
-                  ("eigenvector", "influence"), ("core", "noyau"), ("community", "groupe")]
+                  ("eigenvector", "influence"), ("core", "noyau"), ("community", "groupe"),
+                  ("constraint", "contrainte"), ("trust", "confiance"), ("value", "utilite")]
 
 
 def metric_table(analysis: dict) -> tuple[list, list]:
     headers = ["id", "nom", "type"] + [column for _, column in METRIC_COLUMNS]
-    return headers, [[a["id"], a["name"], a["type"]] + [a[key] for key, _ in METRIC_COLUMNS]
+    return headers, [[a["id"], a["name"], a["type"]] + [a.get(key) for key, _ in METRIC_COLUMNS]
                      for a in analysis["actors"]]
 
 
@@ -113,9 +114,13 @@ def network_table(analysis: dict) -> tuple[list, list]:
             for key, label in NETWORK_LABELS.items()]
     rows += [[f"Liens « {t['type'] or 'sans type'} »", "tie_type", t["count"],
               EXPLANATIONS["tie_types"]] for t in analysis["tie_types"]]
+    rows += [[f"Densité « {t['from']} » × « {t['to']} »", "type_density", t["density"],
+              EXPLANATIONS["type_density"]] for t in analysis.get("type_density") or ()]
     if analysis.get("betweenness_sampled"):
         rows.append(["Sources tirées au sort", "betweenness_k", analysis["betweenness_k"],
                      EXPLANATIONS["betweenness_sampled"]])
+    else:
+        rows.append(["Calcul", "method", "exact", EXPLANATIONS["exact"]])
     return headers, rows
 
 

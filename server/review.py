@@ -1,61 +1,29 @@
-"""Coordinator review: territories, snapshots, wave comparison, common indicators, exports."""
+"""Coordinator review: territories, snapshots, wave comparison, common indicators, exports.
+
+Everything that costs CPU on a large wave (parsing it, drawing it, comparing two waves,
+building an export) runs in the snapshots' worker process (exports/jobs.py); a handler
+here reads the stored text, checks who asks, and waits.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-import exports
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
-from boards.network import actor_records
-from boards.network.compare import compare, match_actors
+from exports import jobs
 
 from . import auth
 from .coordinator import is_coordinator, may_review, refuse, scope
 from .i18n import translate
 from .pages import fold, html, locale_of
 
-PALETTE = ("#1d4e89", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207",
-           "#be185d", "#4d7c0f", "#475569", "#9a3412", "#1e40af")
-LABELLED = 40  # names drawn on the map; the others show on hover
-
-
 def _can_review(request: Request, snapshot: dict) -> bool:
     return may_review(request, snapshot["territory"]) or bool(auth.facilitator_of(request.session, snapshot["workshop_id"]))
-
-
-def drawing(snapshot: dict, analysis: dict, positions: dict | None = None, key_of: dict | None = None) -> dict:
-    """Nodes and edges in a 0–1000 square, sized by partners and coloured by actor type."""
-    key_of = key_of or {}
-    actors = actor_records(snapshot)
-    metrics = {a["id"]: a for a in analysis["actors"]}
-    types = list(dict.fromkeys([*snapshot.get("actor_types", []), *(a["type"] for a in actors)]))
-    colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(types)}
-    placed = {}
-    for index, actor in enumerate(actors):
-        key = key_of.get(actor["id"], actor["id"])
-        if positions and key in positions:
-            x, y = positions[key]
-        elif actor["x"] is not None and actor["y"] is not None:
-            x, y = actor["x"], actor["y"]
-        else:
-            # Unplaced actors wait along the bottom edge rather than on top of placed ones.
-            x, y = (index % 20) / 20 + 0.025, 1.0
-        placed[actor["id"]] = (40 + 920 * float(x), 40 + 920 * float(y))
-    degree = {i: metrics.get(i, {}).get("degree", 0) for i in placed}
-    top = set(sorted(placed, key=lambda i: -degree[i])[:LABELLED])
-    nodes = [{"id": a["id"], "name": a["name"], "type": a["type"], "x": placed[a["id"]][0],
-              "y": placed[a["id"]][1], "r": 6 + min(degree[a["id"]], 20) * 0.9,
-              "colour": colour[a["type"]], "label": a["id"] in top, "degree": degree[a["id"]]}
-             for a in actors]
-    edges = [{"x1": placed[t["source"]][0], "y1": placed[t["source"]][1],
-              "x2": placed[t["target"]][0], "y2": placed[t["target"]][1],
-              "width": 0.8 + float(t.get("strength") or 1)}
-             for t in snapshot.get("ties", []) if t.get("source") in placed and t.get("target") in placed
-             and t["source"] != t["target"]]
-    return {"nodes": nodes, "edges": edges, "legend": [(t, colour[t]) for t in types]}
 
 
 def explained(locale: str) -> dict:
@@ -90,7 +58,8 @@ async def index(request: Request) -> Response:
 
 
 def _snapshot_or_none(request: Request, snapshot_id: str):
-    row = request.app.state.snapshots.get(snapshot_id)
+    """The stored row (data and analysis as JSON text) if the reader may review it."""
+    row = request.app.state.snapshots.raw(snapshot_id)
     if row is None or not _can_review(request, row):
         return None
     return row
@@ -102,11 +71,18 @@ async def snapshot_page(request: Request) -> Response:
         return refuse(request) if not is_coordinator(request) else html(request, "error.html", 404, message_key="not_found")
     siblings = [s for s in request.app.state.snapshots.listing()
                 if fold(s["territory"]) == fold(row["territory"]) and s["id"] != row["id"] and s["ready"]]
-    analysis = row["analysis"]
-    return html(request, "review/snapshot.html", row=row, snap=row["data"], analysis=analysis,
-                figures=figures(analysis, locale_of(request)) if analysis else [],
-                drawing=drawing(row["data"], analysis) if analysis else None,
-                explanations=explained(locale_of(request)), siblings=siblings, exports=EXPORTS)
+    locale = locale_of(request)
+    if row["analysis"]:
+        parts = await request.app.state.snapshots.run(
+            jobs.snapshot_page, row["data"], row["analysis"], locale, translate(locale, "Réseau de coopération"))
+        snap, analysis, svg = parts["snap"], parts["analysis"], Markup(parts["svg"])
+        density = parts["density"]
+    else:  # analysis still running (in the worker): the page says so; a thread reads the header
+        snap, analysis, svg = await asyncio.to_thread(jobs.header, row["data"]), None, None
+        density = {}
+    return html(request, "review/snapshot.html", row=row, snap=snap, analysis=analysis, density=density,
+                figures=figures(analysis, locale) if analysis else [], network_svg=svg,
+                explanations=explained(locale), siblings=siblings)
 
 
 def _pair(request: Request):
@@ -114,20 +90,22 @@ def _pair(request: Request):
     after = _snapshot_or_none(request, request.query_params.get("apres", ""))
     if before is None or after is None or not before["analysis"] or not after["analysis"]:
         return None
-    result = compare(before["data"], after["data"], before["analysis"], after["analysis"])
-    return before, after, result
+    return before, after
 
 
 async def comparison_page(request: Request) -> Response:
     pair = _pair(request)
     if pair is None:
         return refuse(request) if not is_coordinator(request) else html(request, "error.html", 404, message_key="not_found")
-    before, after, result = pair
-    matched, _ = match_actors(actor_records(before["data"]), actor_records(after["data"]))
-    return html(request, "review/comparison.html", before=before, after=after, result=result,
-                drawing_before=drawing(before["data"], before["analysis"], result["positions"], matched),
-                drawing_after=drawing(after["data"], after["analysis"], result["positions"]),
-                labels=labelled(locale_of(request)), explanations=explained(locale_of(request)))
+    before, after = pair
+    locale = locale_of(request)
+    parts = await request.app.state.snapshots.run(
+        jobs.comparison_page, (before["data"], before["analysis"]), (after["data"], after["analysis"]),
+        (before["label"], after["label"]), locale)
+    before, after = ({**row, "data": head} for row, head in zip((before, after), parts["headers"]))
+    return html(request, "review/comparison.html", before=before, after=after, result=parts["result"],
+                svg_before=Markup(parts["svgs"][0]), svg_after=Markup(parts["svgs"][1]),
+                labels=labelled(locale), explanations=explained(locale))
 
 
 async def indicators_page(request: Request) -> Response:
@@ -158,60 +136,37 @@ async def indicators_page(request: Request) -> Response:
     return html(request, "review/indicators.html", territories=territories, rows=shared)
 
 
-# Pages people read come in the reader's language; data files keep the workshop's data as stored
-# (see exports/__init__.py). `lang` is the reader's locale.
-EXPORTS = {
-    "reseau.html": ("text/html; charset=utf-8", lambda s, a, sep, lang: exports.network_html(s, a, locale=lang)),
-    "rapport.html": ("text/html; charset=utf-8", lambda s, a, sep, lang: exports.report_html(s, a, locale=lang)),
-    "acteurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.actors_csv(s, a, sep=sep)),
-    "liens.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.ties_csv(s, a, sep=sep)),
-    "metriques.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.metrics_csv(s, a, sep=sep)),
-    "indicateurs_reseau.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.network_csv(s, a, sep=sep)),
-    "freins_leviers.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.levers_csv(s, a, sep=sep)),
-    "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.indicators_csv(s, a, sep=sep)),
-    "classeur.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      lambda s, a, sep, lang: exports.workbook_xlsx(s, a)),
-    "reseau.gexf": ("application/xml", lambda s, a, sep, lang: exports.gexf_bytes(s, a)),
-    "reseau.graphml": ("application/xml", lambda s, a, sep, lang: exports.graphml_bytes(s, a)),
-    "reseau.json": ("application/json", lambda s, a, sep, lang: exports.json_bytes(s, a)),
-    "dossier.zip": ("application/zip", lambda s, a, sep, lang: exports.evidence_pack(s, a)),
-}
-
-
 def _download(body, media: str, filename: str) -> Response:
     payload = body.encode("utf-8") if isinstance(body, str) else body
     return Response(payload, media_type=media, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
+MEDIA = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "gexf": "application/xml", "graphml": "application/xml", "json": "application/json",
+         "zip": "application/zip"}
+
+
 async def export(request: Request) -> Response:
     row = _snapshot_or_none(request, request.path_params["snapshot_id"])
     name = request.path_params["name"]
-    if row is None or name not in EXPORTS or not row["analysis"]:
+    if row is None or name not in jobs.BUILDERS or not row["analysis"]:
         return html(request, "error.html", 404, message_key="not_found")
-    media, build = EXPORTS[name]
     sep = ";" if request.query_params.get("sep") == ";" else ","
-    return _download(build(row["data"], row["analysis"], sep, locale_of(request)), media, f"{row['id']}-{name}")
+    body = await request.app.state.snapshots.run(jobs.export, name, row["data"], row["analysis"], sep,
+                                                 locale_of(request))
+    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{row['id']}-{name}")
 
 
 async def comparison_export(request: Request) -> Response:
     pair = _pair(request)
     name = request.path_params["name"]
-    if pair is None:
+    if pair is None or name not in jobs.COMPARISON_BUILDERS:
         return html(request, "error.html", 404, message_key="not_found")
-    before, after, result = pair
+    before, after = pair
     sep = ";" if request.query_params.get("sep") == ";" else ","
-    builders = {
-        "comparaison.html": ("text/html; charset=utf-8",
-                             lambda: exports.comparison_report_html(result, locale=locale_of(request))),
-        "changements.csv": ("text/csv; charset=utf-8", lambda: exports.changes_csv(result, sep=sep)),
-        "reseau.html": ("text/html; charset=utf-8",
-                        lambda: exports.network_html(after["data"], after["analysis"], comparison=result,
-                                                     locale=locale_of(request))),
-        "dossier.zip": ("application/zip",
-                        lambda: exports.evidence_pack(after["data"], after["analysis"], comparison=result)),
-    }
-    if name not in builders:
-        return html(request, "error.html", 404, message_key="not_found")
-    media, build = builders[name]
-    return _download(build(), media, f"{before['id']}-{after['id']}-{name}")
+    body = await request.app.state.snapshots.run(
+        jobs.comparison_export, name, (before["data"], before["analysis"]), (after["data"], after["analysis"]),
+        sep, locale_of(request))
+    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{before['id']}-{after['id']}-{name}")

@@ -1,22 +1,28 @@
 """Snapshots: taken by the facilitator, analysed in a worker process, stored with their analysis.
 
-The analysis of a large map takes seconds of CPU; running it in another
-process keeps the live boards of every workshop responsive meanwhile.
+The analysis of a large map takes seconds of CPU, and so do the exports and the review
+pages of a large wave; all of them run in one worker process (exports/jobs.py), started on
+first use and shut down with the app, so the live boards of every workshop stay responsive
+meanwhile. The worker gets the snapshot and analysis as the JSON text stored here and gives
+back text or bytes: the event loop parses and serialises nothing large. Two processes, so a
+page or a download does not queue behind a long analysis, each at a lower priority than the
+server so the live boards keep their core.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import secrets
 from concurrent.futures import ProcessPoolExecutor
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from boards import network
 from boards.actions import Text
 from boards.errors import Refusal
 from boards.snapshot import freeze
@@ -25,6 +31,7 @@ from . import auth
 from .i18n import translate
 from .pages import html, locale_of
 from .store import now
+from exports import jobs
 
 log = logging.getLogger("maillage.snapshots")
 LABEL = Text(80)
@@ -33,6 +40,17 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS snapshots (
     workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
     territory TEXT NOT NULL, label TEXT NOT NULL, seq INTEGER NOT NULL, taken_at TEXT NOT NULL,
     data TEXT NOT NULL, analysis TEXT)"""
+
+
+# The worker yields the CPU to the live boards: at niceness 10 the scheduler gives it about a
+# tenth of a core the event loop also wants, the whole core when the loop is idle.
+WORKER_NICENESS = 10
+WORKERS = 2
+
+
+def _in_background() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 class Snapshots:
@@ -44,8 +62,13 @@ class Snapshots:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of a process holding sockets and a database.
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_in_background)
         return self._pool
+
+    async def run(self, function, *args):
+        """``function(*args)`` in the worker process; the event loop only waits."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor(), function, *args)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -63,25 +86,25 @@ class Snapshots:
                  json.dumps(data, ensure_ascii=False)])
         return data
 
-    async def analyse(self, snapshot_id: str) -> dict:
-        data = self.get(snapshot_id)["data"]
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._executor(), network.analyse, data)
+    async def analyse(self, snapshot_id: str) -> None:
+        text = await self.run(jobs.analysis_text, self.raw(snapshot_id)["data"])
         with self.db.atomic():
-            self.db.execute("UPDATE snapshots SET analysis = ? WHERE id = ?",
-                            [json.dumps(result, ensure_ascii=False), snapshot_id])
-        return result
+            self.db.execute("UPDATE snapshots SET analysis = ? WHERE id = ?", [text, snapshot_id])
 
     async def analyse_pending(self) -> None:
         """After a restart, analyses that were running when the server stopped are run again."""
         for row in self.db.query("SELECT id FROM snapshots WHERE analysis IS NULL"):
             await self.analyse(row["id"])
 
-    def get(self, snapshot_id: str) -> dict | None:
+    def raw(self, snapshot_id: str) -> dict | None:
+        """The row with its data and analysis as stored (JSON text, for the worker)."""
         rows = list(self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id]))
-        if not rows:
+        return rows[0] if rows else None
+
+    def get(self, snapshot_id: str) -> dict | None:
+        row = self.raw(snapshot_id)
+        if row is None:
             return None
-        row = rows[0]
         row["data"] = json.loads(row["data"])
         row["analysis"] = json.loads(row["analysis"]) if row["analysis"] else None
         return row

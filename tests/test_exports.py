@@ -183,21 +183,47 @@ def test_gephi_files_parse_back(wave, writer, reader):
     snapshot, analysis = wave
     graph = reader(io.BytesIO(writer(snapshot, analysis)))
     expected = aggregate(build_graph(snapshot))
-    assert set(graph.nodes) == set(expected.nodes)
-    assert {frozenset(e) for e in graph.edges} == {frozenset(e) for e in expected.edges}
+    assert graph.is_directed() and set(graph.nodes) == set(expected.nodes)
+    assert {frozenset(e) for e in graph.edges()} == {frozenset(e) for e in expected.edges}
     for actor in analysis["actors"]:
         node = graph.nodes[actor["id"]]
         assert node["name"] == actor["name"] and node["type"] == actor["type"]
         assert node["community"] == actor["community"]
         assert node["betweenness"] == pytest.approx(actor["betweenness"])
         assert node["degree"] == actor["degree"]
-    pair = graph.edges["a0", "a1"]
-    assert pair["types"] == "projet commun + financement"
-    assert (pair["weight"], pair["strength"], pair["ties"]) == (5.0, 3, 2)
-    assert pair["trust"] == pytest.approx(3.0) and pair["value"] == pytest.approx(2.0)
-    assert pair["direction"] == "deux sens"
-    assert graph.edges["a1", "a2"]["direction"] == "a1 -> a2"
-    assert "trust" not in graph.edges["a1", "a2"]
+    # One edge per tie type, each keeping its direction: the one-way "projet commun" runs
+    # a0 -> a1 only, the two-way "financement" both ways.
+    between = lambda u, v: {d["tie_type"]: d for d in graph.get_edge_data(u, v, default={}).values()}
+    assert set(between("a0", "a1")) == {"projet commun", "financement"}
+    assert set(between("a1", "a0")) <= {"financement"}
+    funding = between("a0", "a1")["financement"]
+    assert (funding["weight"], funding["strength"], funding["sens"]) == (3.0, 3, "deux sens")
+    assert between("a0", "a1")["projet commun"]["trust"] == pytest.approx(3.5)
+    assert between("a0", "a1")["projet commun"]["sens"] == "sens unique"
+    assert set(between("a1", "a2")) == {"échange d'information"} and not between("a2", "a1")
+    assert "trust" not in between("a1", "a2")["échange d'information"]
+
+
+def test_gexf_marks_two_way_ties_and_carries_positions_and_colours(wave):
+    snapshot, analysis = wave
+    raw = exports.gexf_bytes(snapshot, analysis)
+    graph = nx.read_gexf(io.BytesIO(raw))
+    assert set(between_types(graph, "a1", "a0")) == {"financement"}  # mutual: read as two arcs
+    assert b'type="mutual"' in raw and b'type="directed"' in raw
+    viz = graph.nodes["a0"]["viz"]
+    assert viz["color"] == {"r": 0xc2, "g": 0x41, "b": 0x0c, "a": 1.0}  # "association": second type, second colour
+    assert viz["size"] > 0 and {"x", "y"} <= set(viz["position"])
+    spots = {(round(graph.nodes[a]["viz"]["position"]["x"]), round(graph.nodes[a]["viz"]["position"]["y"]))
+             for a in graph}
+    assert len(spots) == len(graph)
+    graphml = nx.read_graphml(io.BytesIO(exports.graphml_bytes(snapshot, analysis)))
+    assert {k: graphml.nodes["a0"][k] for k in ("r", "g", "b")} == {"r": 0xc2, "g": 0x41, "b": 0x0c}
+    assert graphml.nodes["a0"]["x"] == viz["position"]["x"]
+    assert any(d["directed"] is False for _, _, d in graphml.edges(data=True))
+
+
+def between_types(graph, u, v):
+    return {d["tie_type"] for d in graph.get_edge_data(u, v, default={}).values()}
 
 
 def test_gephi_files_carry_hostile_text_as_text(hostile):

@@ -11,23 +11,19 @@ Three graphs come out of a snapshot:
 * ``aggregate_directed``: a DiGraph where an undirected tie runs both ways; in/out degree
   and reciprocity come from it.
 
-Betweenness and closeness share one breadth-first search per source actor (Brandes'
-accumulation; the distances found on the way give closeness). Measured on this machine
-(2 shared cores, random maps with 3 ties per actor), one source costs 0.7-1.6 ms at 1,000
-actors and 11-25 ms at 10,000. Every actor is a source up to ``EXACT_LIMIT`` = 400 actors
-(whole analysis about 0.2 s, figures exact). Above it, each connected piece of the map
-gets a share of ``SAMPLE_SIZE`` = 200 sources proportional to its size, drawn with the
-seed (at least ``MIN_SOURCES``; a piece that small is computed exactly), and the sums are
-scaled by size / sources. Whole analysis: about 0.4 s at 1,000 actors and 8 s at 10,000
-(bench/bench_analysis.py), against 3 s and about ten minutes for exact networkx. The
-result then says ``betweenness_sampled: True`` and ``betweenness_k`` (sources used) so a
-page can warn the reader; closeness is estimated from the same sources
-(``method.closeness_sampled``).
+Betweenness, closeness, eigenvector centrality, Burt's constraint, transitivity, the
+average path length and the diameter are computed exactly, at every size, by igraph's C
+core (``paths``); communities by the best of several seeded Leiden runs (``groups``);
+cross-type mixing and trust/value scores in ``mixing``. Whole analysis: about 0.3 s at
+1,000 actors and 13 s at 10,000 (bench/bench_analysis.py), against 3 s and about seven
+minutes for the same exact figures in networkx. Nothing is sampled: ``betweenness_sampled``
+stays in the result, always False, because analyses stored before this change may say True
+and the pages still warn about those.
 
-Eigenvector centrality is networkx's power iteration on the weighted aggregated graph,
-rescaled so the most influential actor has 1. Fallbacks, so it never raises: a map without
-ties gives 0 to everyone; if the iteration does not converge, degree divided by the
-highest degree is used and ``method.eigenvector`` says ``"degree_fallback"``.
+A broker ("passeur") is an actor, among the five with the highest betweenness, whose
+betweenness is at least ``BROKER_FACTOR`` times the mean betweenness of the actors that have
+a partner: a threshold relative to the map, so a map of 10,000 actors, where every share
+of shortest paths is small, still shows its brokers.
 
 Ties whose ends are missing from the map, or that loop on one actor, are left out and
 counted in ``network.ignored_ties``. A tie without ``directed`` is taken as directed, the
@@ -37,19 +33,17 @@ way it was drawn; strength is clamped to 1..3 (1 when absent).
 from __future__ import annotations
 
 import math
-import random
 
 import networkx as nx
 
+from . import groups, mixing, paths
 from .text import EXPLANATIONS
 
-EXACT_LIMIT = 400
-SAMPLE_SIZE = 200
-MIN_SOURCES = 12
-# A broker lies on at least a tenth of the shortest paths between other actors.
-BROKER_MIN_BETWEENNESS = 0.1
+# A broker carries at least twice the average share of shortest paths of a linked actor.
+BROKER_FACTOR = 2.0
 BROKER_LIMIT = 5
-DIGITS = 6
+# Figures keep 12 decimals: exact figures then agree with an independent computation to 1e-9.
+DIGITS = 12
 
 
 def number(value) -> float | int | None:
@@ -153,96 +147,10 @@ def aggregate_directed(graph: nx.MultiDiGraph) -> nx.DiGraph:
     return arcs
 
 
-def _brandes_pass(adjacency, source, dist, sigma, delta, between, far, scale) -> None:
-    """One source's shortest paths: add its dependencies to ``between``, distances to ``far``.
-
-    ``dist``, ``sigma`` and ``delta`` are shared scratch lists, reset on the way out, so a map
-    of many small pieces does not pay a full allocation per source.
-    """
-    dist[source], sigma[source] = 0, 1
-    order = [source]
-    for v in order:  # the list grows while we walk it: a queue without popping
-        next_dist, paths = dist[v] + 1, sigma[v]
-        for w in adjacency[v]:
-            if dist[w] < 0:
-                dist[w] = next_dist
-                sigma[w] = paths
-                order.append(w)
-            elif dist[w] == next_dist:
-                sigma[w] += paths
-    for w in reversed(order):
-        level = dist[w] - 1
-        share = (1.0 + delta[w]) / sigma[w]
-        for v in adjacency[w]:
-            if dist[v] == level:
-                delta[v] += sigma[v] * share
-        far[w] += level + 1
-        if w != source:
-            between[w] += delta[w] * scale
-    for w in order:
-        dist[w], sigma[w], delta[w] = -1, 0, 0.0
-
-
-def path_metrics(adjacency: list[list[int]], pieces: list[list[int]], *,
-                 sample_size: int | None, seed: int) -> tuple[list, list, int | None]:
-    """Normalised betweenness and closeness per node index, and the sources used if sampled.
-
-    ``sample_size=None`` makes every node a source (exact). Closeness follows networkx's
-    Wasserman-Faust variant: (r-1)/(n-1) divided by the mean distance to the r-1 others of
-    the node's piece; sampled, the mean runs over the sources of the piece.
-    """
-    n = len(adjacency)
-    rng = random.Random(seed)
-    dist, sigma, delta = [-1] * n, [0] * n, [0.0] * n
-    between, far, closeness = [0.0] * n, [0] * n, [0.0] * n
-    sources_used = 0
-    for members in pieces:
-        size = len(members)
-        if size < 2:
-            continue
-        wanted = size if sample_size is None else max(MIN_SOURCES,
-                                                      math.ceil(sample_size * size / n))
-        sources = members if wanted >= size else rng.sample(members, wanted)
-        sources_used += len(sources)
-        scale = size / len(sources)
-        for source in sources:
-            _brandes_pass(adjacency, source, dist, sigma, delta, between, far, scale)
-        chosen = set(sources)
-        for v in members:
-            others = len(sources) - (v in chosen)
-            if far[v]:
-                closeness[v] = (size - 1) / (n - 1) * others / far[v]
-    norm = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
-    between = [value * norm for value in between]
-    return between, closeness, (None if sample_size is None else sources_used)
-
-
-def eigenvector(simple: nx.Graph) -> tuple[dict, str]:
-    """Eigenvector centrality scaled to max 1, and the method used (see module docstring)."""
-    if simple.number_of_edges() == 0:
-        return {node: 0.0 for node in simple}, "no_ties"
-    try:
-        values = nx.eigenvector_centrality(simple, max_iter=1000, weight="weight")
-        method = "power_iteration"
-    except nx.PowerIterationFailedConvergence:
-        values = dict(simple.degree())
-        method = "degree_fallback"
-    top = max(values.values()) or 1.0
-    return {node: (values[node] / top if simple.degree(node) else 0.0) for node in simple}, method
-
-
-def communities(simple: nx.Graph, seed: int) -> list[list]:
-    """Louvain groups, largest first, ties broken by the map order of their first actor."""
-    if not len(simple):
-        return []
-    rank = {node: i for i, node in enumerate(simple)}
-    groups = nx.community.louvain_communities(simple, weight="weight", seed=seed)
-    groups = [sorted(group, key=rank.__getitem__) for group in groups]
-    return sorted(groups, key=lambda group: (-len(group), rank[group[0]]))
-
-
 def _round(value):
-    return None if value is None else round(float(value), DIGITS)
+    if value is None or isinstance(value, int):
+        return value
+    return round(float(value), DIGITS)
 
 
 def _mean(values) -> float | None:
@@ -250,61 +158,81 @@ def _mean(values) -> float | None:
     return _round(sum(values) / len(values)) if values else None
 
 
-def analyse(snapshot: dict, *, exact_limit: int = EXACT_LIMIT, seed: int = 42,
-            sample_size: int = SAMPLE_SIZE) -> dict:
+def brokers(actors: list[dict], order: dict) -> list[dict]:
+    """The (at most five) actors whose betweenness stands out on this map (module docstring)."""
+    linked = [a["betweenness"] for a in actors if a["degree"]]
+    if not linked:
+        return []
+    threshold = BROKER_FACTOR * sum(linked) / len(linked)
+    ranked = sorted(actors, key=lambda a: (-a["betweenness"], order[a["id"]]))
+    return [{"id": a["id"], "name": a["name"], "betweenness": a["betweenness"],
+             "degree": a["degree"], "ratio": _round(a["betweenness"] * BROKER_FACTOR / threshold)}
+            for a in ranked[:BROKER_LIMIT]
+            if a["betweenness"] > 0 and a["betweenness"] >= threshold * (1 - 1e-9)]
+
+
+def analyse(snapshot: dict) -> dict:
     """Whole-network figures, per-actor metrics, brokers, margin and communities (JSON-ready)."""
     graph = build_graph(snapshot)
     simple, arcs = aggregate(graph), aggregate_directed(graph)
     nodes = list(simple)
     n = len(nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    adjacency = [[index[m] for m in simple[node]] for node in nodes]
+    core_graph = paths.to_igraph(nodes, ((index[u], index[v]) for u, v in simple.edges()),
+                                 [d["weight"] for _, _, d in simple.edges(data=True)])
     # Members sorted: a set of names iterates in an order that changes with each process.
     pieces = sorted((sorted(index[m] for m in piece) for piece in nx.connected_components(simple)),
                     key=min)
-    between, closeness, sources = path_metrics(
-        adjacency, pieces, sample_size=None if n <= exact_limit else sample_size, seed=seed)
-    influence, eigen_method = eigenvector(simple)
+    between, closeness, sums = paths.betweenness_closeness(core_graph)
+    influence = paths.eigenvector(core_graph)
+    burt = paths.constraint(core_graph)
     cores = nx.core_number(simple) if n else {}
-    groups = communities(simple, seed)
-    group_of = {node: rank + 1 for rank, group in enumerate(groups) for node in group}
+    membership, modularity = groups.leiden(core_graph)
+    found = groups.ordered_groups(nodes, membership)
+    group_of = {node: rank + 1 for rank, group in enumerate(found) for node in group}
     degrees = dict(simple.degree())
     strength = dict(simple.degree(weight="weight"))
+    ties = [data for _, _, data in graph.edges(data=True)]
+    ratings, network_ratings = mixing.rating_scores(nodes, ties, list(graph.edges()))
 
     actors = [{"id": node, "name": simple.nodes[node]["name"], "type": simple.nodes[node]["type"],
                "own": simple.nodes[node]["own"], "degree": degrees[node],
                "in_degree": arcs.in_degree(node), "out_degree": arcs.out_degree(node),
                "strength": strength[node], "betweenness": _round(between[i]),
-               "closeness": _round(closeness[i]), "eigenvector": _round(influence[node]),
-               "core": cores[node], "community": group_of[node]}
+               "closeness": _round(closeness[i]), "eigenvector": _round(influence[i]),
+               "constraint": _round(burt[i]), "core": cores[node], "community": group_of[node],
+               **{k: _round(v) for k, v in ratings[node].items()}}
               for i, node in enumerate(nodes)]
 
-    ties = [data for _, _, data in graph.edges(data=True)]
+    type_of = {node: simple.nodes[node]["type"] for node in nodes}
     network = whole_network(graph, simple, arcs, pieces, ties)
-    ranked = sorted(actors, key=lambda a: (-a["betweenness"], index[a["id"]]))
+    network.update(modularity=_round(modularity), transitivity=_round(paths.transitivity(core_graph)),
+                   **{k: _round(v) for k, v in paths.largest_piece_paths(core_graph, sums).items()},
+                   ei_index=_round(mixing.ei_index(simple, type_of)["ei_index"]),
+                   **{k: _round(v) for k, v in network_ratings.items()})
+    order = [str(t) for t in snapshot.get("actor_types") or ()]
     return {
         "snapshot_id": str(snapshot.get("id") or ""),
         "label": str(snapshot.get("label") or ""),
         "network": network,
         "tie_types": tie_type_breakdown(snapshot, ties),
+        "type_density": [{**row, "density": _round(row["density"])}
+                         for row in mixing.type_density(simple, type_of, order)],
         "actors": actors,
         "isolated": [{"id": a["id"], "name": a["name"]} for a in actors if a["degree"] == 0],
-        "brokers": [{"id": a["id"], "name": a["name"], "betweenness": a["betweenness"],
-                     "degree": a["degree"]}
-                    for a in ranked[:BROKER_LIMIT]
-                    if a["betweenness"] >= BROKER_MIN_BETWEENNESS],
+        "brokers": brokers(actors, index),
         "margin": [{"id": a["id"], "name": a["name"], "degree": a["degree"],
                     "reason": "isolated" if a["degree"] == 0 else "single_partner"}
                    for a in actors if a["degree"] <= 1],
         "communities": [{"id": rank + 1, "size": len(group), "members": group,
                          "names": [simple.nodes[m]["name"] for m in group]}
-                        for rank, group in enumerate(groups)],
-        "betweenness_sampled": sources is not None,
-        "betweenness_k": sources,
+                        for rank, group in enumerate(found)],
+        "betweenness_sampled": False,
+        "betweenness_k": None,
         "method": {"centrality_graph": "undirected, one edge per linked pair",
-                   "exact_limit": exact_limit, "sample_size": sample_size, "seed": seed,
-                   "closeness_sampled": sources is not None, "eigenvector": eigen_method,
-                   "broker_min_betweenness": BROKER_MIN_BETWEENNESS},
+                   "paths": "exact (igraph)", "communities": f"leiden, best of {groups.SEEDS} seeds",
+                   "eigenvector": "no_ties" if not simple.number_of_edges() else "arpack",
+                   "broker_factor": BROKER_FACTOR},
         "explanations": dict(EXPLANATIONS),
     }
 

@@ -25,6 +25,15 @@ NETWORK_LABELS = {
     "average_value": N_("Utilité moyenne"),
     "rated_ties": N_("Liens évalués"),
 }
+NETWORK_LABELS.update({
+    "modularity": N_("Modularité des groupes"),
+    "transitivity": N_("Triangles (transitivité)"),
+    "average_path_length": N_("Distance moyenne dans le plus grand morceau"),
+    "diameter": N_("Diamètre du plus grand morceau"),
+    "ei_index": N_("Indice E-I (ouverture entre types)"),
+    "trust_score": N_("Score de confiance du réseau"),
+    "value_score": N_("Score d'utilité du réseau"),
+})
 
 ACTOR_LABELS = {
     "degree": N_("Partenaires"),
@@ -37,6 +46,11 @@ ACTOR_LABELS = {
     "core": N_("Noyau"),
     "community": N_("Groupe"),
 }
+ACTOR_LABELS.update({
+    "constraint": N_("Contrainte (Burt)"),
+    "trust": N_("Confiance reçue"),
+    "value": N_("Utilité reçue"),
+})
 
 EXPLANATIONS = {
     "actors": N_("Nombre d'organisations placées sur la carte."),
@@ -94,3 +108,44 @@ EXPLANATIONS = {
                               "sont estimées à partir d'un échantillon d'acteurs tirés au "
                               "sort : les valeurs sont donc approchées."),
 }
+EXPLANATIONS.update({
+    "modularity": N_("Dit si les groupes trouvés sont vraiment des groupes : c'est la part des "
+                     "liens qui restent à l'intérieur des groupes, moins celle qu'on aurait si "
+                     "les mêmes acteurs se reliaient au hasard. Vers 0, pas de groupes nets ; "
+                     "au-dessus de 0,3, le réseau est fait de groupes qui coopèrent surtout "
+                     "entre eux."),
+    "communities_method": N_("Les groupes sont cherchés plusieurs fois, avec des points de départ "
+                             "différents mais toujours les mêmes, et on garde le découpage dont "
+                             "la modularité est la plus haute : la même carte donne toujours les "
+                             "mêmes groupes."),
+    "transitivity": N_("Parmi les acteurs qui ont deux partenaires, part des cas où ces deux "
+                       "partenaires coopèrent aussi entre eux : plus elle est haute, plus les "
+                       "partenaires d'un acteur se connaissent déjà."),
+    "average_path_length": N_("Nombre moyen de liens à suivre pour aller d'un acteur à un autre "
+                              "dans le plus grand morceau du réseau : 1 si tous coopèrent "
+                              "directement, davantage s'il faut passer par des intermédiaires."),
+    "diameter": N_("Le plus long des plus courts chemins dans le plus grand morceau : le nombre "
+                   "de liens qui séparent les deux acteurs les plus éloignés."),
+    "ei_index": N_("Compare les paires de partenaires de types différents (E) et de même type "
+                   "(I) : (E − I) / (E + I). −1 si chacun ne coopère qu'avec son propre type, "
+                   "+1 si toutes les coopérations relient des types différents."),
+    "type_density": N_("Pour chaque couple de types d'acteurs, part des paires possibles entre "
+                       "eux qui coopèrent vraiment : on voit quels secteurs travaillent "
+                       "ensemble et lesquels restent chacun de leur côté."),
+    "trust_score": N_("Moyenne des notes de confiance des liens évalués, rapportée à la note "
+                      "la plus haute (4 = 100 %), comme dans les enquêtes PARTNER."),
+    "value_score": N_("Moyenne des notes d'utilité des liens évalués, rapportée à la note la "
+                      "plus haute (4 = 100 %), comme dans les enquêtes PARTNER."),
+    "constraint": N_("Dit à quel point les partenaires d'un acteur sont liés entre eux et à "
+                     "lui seul : haute, il dépend d'un petit cercle fermé ; basse, il relie des "
+                     "partenaires qui ne se connaissent pas et garde des marges de manœuvre."),
+    "trust": N_("Moyenne des notes de confiance (de 1 à 4) des liens de cet acteur."),
+    "value": N_("Moyenne des notes d'utilité (de 1 à 4) des liens de cet acteur."),
+    "broker_rule": N_("Un acteur est compté comme passeur si au moins deux fois plus de plus "
+                      "courts chemins passent par lui qu'en moyenne par les acteurs reliés de "
+                      "cette carte ; les cinq premiers sont montrés. Le seuil suit la taille de "
+                      "la carte : sur une grande carte, chaque part est petite, mais les "
+                      "passeurs se détachent toujours de la moyenne."),
+    "exact": N_("Toutes les valeurs sont calculées exactement, sur tous les acteurs, quelle que "
+                "soit la taille de la carte."),
+})
