@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from players import Person
 
-from .steps import online, settled
+from .steps import calm, join, online, settled, touch_drag
 
 pytestmark = pytest.mark.browser
 
@@ -299,4 +299,102 @@ def test_thirty_ideas_fit_the_projector(room):
     room.shot(wall, "projector-ideas")
     host.phase(board, "locked")
     check_screen(wall, "locked", 30)
+    room.watch.assert_clean()
+
+
+def drag(page, card, group) -> None:
+    """A mouse presses a card, carries it onto a cluster, lets go."""
+    card.scroll_into_view_if_needed()
+    start, end = card.locator(".lv-text").bounding_box(), group.locator(".lv-group-name").bounding_box()
+    page.mouse.move(start["x"] + 20, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    for i in range(1, 11):
+        page.mouse.move(start["x"] + 20 + (end["x"] + 40 - start["x"] - 20) * i / 10,
+                        start["y"] + start["height"] / 2 + (end["y"] + end["height"] / 2 - start["y"] - start["height"] / 2) * i / 10)
+    page.mouse.up()
+
+
+def test_cards_dragged_into_clusters_are_grouped_everywhere_and_the_spotlight_is_the_facilitators(room):
+    host = Host(room.server)
+    board = host.board("levers", "Freins et leviers")
+    host.phase(board, "reveal")
+    frames = host.steer(*({"type": "card.add", "board": board, "side": side, "category": category, "text": text}
+                          for side, category, text in CARDS[:8]))
+    cards = [re.search(r'id="lv-card-(c\d+)"', frame).group(1) for frame in frames]
+    frames = host.steer(*({"type": "cluster.add", "board": board, "name": name} for name in CLUSTERS[:3]))
+    clusters = [max(re.findall(r'value="(g\d+)"', frame), key=lambda g: int(g[1:])) for frame in frames]
+    host.phase(board, "group")
+
+    fac = room.open("laptop", host.person.facilitator_link)
+    online(fac)
+    phone = room.open("phone")
+    join(phone, host.workshop["code"], "Amina")
+    wall = screen_page(room, host)
+    for page in (fac, phone, wall):
+        expect(page.locator(".lv-gathered .lv-group")).to_have_count(4)
+        expect(page.locator(".lv-group.lv-loose .lv-card")).to_have_count(8)
+
+    # With a mouse, then with a finger on a touch screen, as well as with the select.
+    drag(fac, fac.locator(f"#lv-card-{cards[0]}"), fac.locator(f".lv-group[data-cluster={clusters[1]}]"))
+    settled(fac)
+    touch = room.open("tablet", host.person.facilitator_link)
+    online(touch)
+    card = touch.locator(f"#lv-card-{cards[1]}")
+    card.scroll_into_view_if_needed()
+    target = touch.locator(f".lv-group[data-cluster={clusters[0]}] .lv-group-name").bounding_box()
+    touch_drag(touch, card.locator(".lv-text"), target["x"] + 30, target["y"] + target["height"] / 2)
+    settled(touch)
+    fac.locator(f"#lv-card-{cards[2]}").get_by_label("Regroupement").select_option(label=CLUSTERS[1])
+    fac.locator(f"#lv-card-{cards[2]}").get_by_role("button", name="Ranger").click()
+    settled(fac)
+    for page in (fac, touch, phone, wall):
+        expect(page.locator(f".lv-group[data-cluster={clusters[1]}] #lv-card-{cards[0]}")).to_be_visible()
+        expect(page.locator(f".lv-group[data-cluster={clusters[0]}] #lv-card-{cards[1]}")).to_be_visible()
+        expect(page.locator(f".lv-group[data-cluster={clusters[1]}] #lv-card-{cards[2]}")).to_be_visible()
+        expect(page.locator(".lv-group.lv-loose .lv-card")).to_have_count(5)
+    # A press that goes nowhere moves nothing.
+    drag(fac, fac.locator(f"#lv-card-{cards[3]}"), fac.locator(".lv-group.lv-loose"))
+    fac.wait_for_timeout(300)
+    expect(fac.locator("#outbox .out")).to_have_count(0, timeout=3000)
+    calm(fac)
+    fac.locator(".lv-gathered").scroll_into_view_if_needed()
+    room.shot(fac, "facilitator-group")
+    room.shot(phone, "phone-group")
+    fitted(wall)
+    room.shot(wall, "projector-group-dragged")
+
+    # A phone may not put anything on the screen: refused with the reason, nothing changes.
+    amina = Person(room.server)
+    assert amina.join(host.workshop["code"], "Bruno").status_code == 303
+
+    async def try_spotlight():
+        await amina.connect()
+        try:
+            op = await amina.act({"type": "card.spotlight", "board": board, "card": cards[0]})
+            return await amina.refused(op, 10)
+        finally:
+            await amina.close()
+    refusal = in_thread(try_spotlight())
+    assert "Seule l&#39;animation peut faire cela." in refusal or "Seule l'animation peut faire cela." in refusal
+    expect(wall.locator(".lv-spot")).to_be_hidden()
+
+    # The facilitator puts a card on the whole screen, then takes it off.
+    text = CARDS[0][2]
+    fac.locator(f"#lv-card-{cards[0]}").get_by_role("button", name="Mettre à l'écran").click()
+    settled(fac)
+    spot = wall.locator(".lv-spot")
+    expect(spot).to_be_visible()
+    expect(spot.locator(".lv-text")).to_have_text(text)
+    expect(fac.locator(".lv-spot")).to_contain_text("À l'écran")
+    expect(phone.locator(".lv-spot")).to_have_count(0)
+    fitted(wall)
+    size = spot.locator(".lv-text").evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 48, size
+    assert spot.evaluate("(el) => el.scrollHeight <= el.clientHeight && el.scrollWidth <= el.clientWidth")
+    expect(wall.locator(".screen-pager")).to_be_hidden()
+    room.shot(wall, "projector-spotlight")
+    fac.locator(".lv-spot").get_by_role("button", name="Retirer de l'écran").click()
+    settled(fac)
+    expect(spot).to_be_hidden()
+    expect(wall.locator(f"#lv-card-{cards[0]}")).to_be_visible()
     room.watch.assert_clean()
