@@ -16,7 +16,7 @@
   var UNITS = ".lv-card, .lv-rank li, .ind-card, .ind-ranking li, .ind-baros .ind-baro, .note";
   // The column counts each layout may take, the first layout found on the stage deciding.
   var LAYOUTS = [[".lv-spot:not([hidden]), .ind-spot:not([hidden])", [1]],
-                 [".lv-gathered", [2, 3, 4, 5]], [".lv-results:not([hidden])", [1, 2]], [".lv-field", [1, 2, 3]],
+                 [".lv-gathered", [2, 3, 4, 5]], [".lv-results:not([hidden])", [2, 3, 4]], [".lv-field", [1, 2, 3]],
                  [".notes", [2, 3, 4, 5, 6]], [".ind-baros", [2, 3, 4, 5]], [".ind-ranking", [1, 2, 3]],
                  [".ind-cards", [2, 3, 4, 5]]];
 

@@ -284,6 +284,18 @@ def test_the_twenty_three_library_indicators_fit_the_projector_in_every_phase(ro
     fitted(wall)
     room.shot(wall, "projector-barometer-1280")
     wall.set_viewport_size({"width": 1920, "height": 1080})
+    # One histogram on the whole screen, then back to all of them.
+    host.steer({"type": "indicator.spotlight", "board": board, "indicator": keys[4]})
+    spot = wall.locator(f"#ind-{board}-spot")
+    expect(spot.locator(".ind-baro")).to_be_visible()
+    expect(spot.locator("h4")).to_have_text(wall.locator(f"#ind-{board}-h-{keys[4]} h4").inner_text())
+    fitted(wall)
+    assert spot.evaluate("(el) => el.scrollHeight <= el.clientHeight && el.scrollWidth <= el.clientWidth")
+    assert spot.locator(".ind-count").first.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)") >= 32
+    expect(wall.locator(".screen-pager")).to_be_hidden()
+    room.shot(wall, "projector-indicator-spotlight")
+    host.steer({"type": "indicator.spotlight", "board": board, "indicator": ""})
+    expect(spot).to_be_hidden()
     host.phase(board, "locked")
     check_screen(wall, "locked", 23)
     room.watch.assert_clean()
