@@ -179,6 +179,19 @@
     var wait = Math.max(0, 200 - (Date.now() - lastFit));
     setTimeout(function () { requestAnimationFrame(fit); }, wait);
   }
+  // The facilitator's remote: each new turn is acted on once, whatever frame brings it.
+  var remote = document.getElementById("screen-remote");
+  var turnsSeen = remote ? parseInt(remote.getAttribute("data-turns") || "0", 10) : 0;
+  if (remote) { held = remote.getAttribute("data-held") === "true"; }
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var now = document.getElementById("screen-remote");
+    var turns = now ? parseInt(now.getAttribute("data-turns") || "0", 10) : 0;
+    if (!now || turns <= turnsSeen) { return; }
+    turnsSeen = turns;
+    var step = now.getAttribute("data-step");
+    if (step === "next" || step === "prev") { turn(step === "next" ? 1 : -1); }
+    else { held = now.getAttribute("data-held") === "true"; if (pages.length > 1) { schedule(); } }
+  });
   document.addEventListener("htmx:wsAfterMessage", later);
   document.addEventListener("htmx:afterSettle", later);
   window.addEventListener("resize", later);

@@ -129,3 +129,25 @@ def test_only_an_adopted_indicator_goes_in_the_spotlight_and_only_by_the_facilit
     assert render.personal_readers(room.ws, events) == set()
     framework.act(room.host, {"type": "indicator.spotlight", "indicator": ""})
     assert room.ws.boards["b9"].data.spotlight is None
+
+
+def test_the_facilitator_turns_and_holds_the_projectors_pages_from_the_console():
+    room = Room()
+
+    def page(who, step):
+        role = FACILITATOR if who == room.host else PARTICIPANT
+        return room.do(rules.decide(room.ws, Actor(who, role), parse({"type": "screen.page", "step": step})))
+
+    with pytest.raises(Rejected, match="Seule l'animation"):
+        page(room.alice, "next")
+    events = page(room.host, "next") + page(room.host, "next")
+    assert room.ws.screen_turns == 2 and room.ws.screen_step == "next"
+    screen = render.changes(room.ws, events, "screen", "fr")
+    assert re.search(r'<div id="screen-remote" hidden data-turns="2" data-step="next" data-held="false" hx-swap-oob', screen)
+    assert render.changes(room.ws, events, "participant", "fr") == ""
+    page(room.host, "hold")
+    assert room.ws.screen_held and page(room.host, "hold") == []
+    assert "Laisser tourner les pages" in render.frame(room.ws, "facilitator", "fr", room.host)
+    assert 'data-held="true"' in render.frame(room.ws, "screen", "fr")
+    page(room.host, "play")
+    assert not room.ws.screen_held

@@ -221,6 +221,17 @@ def test_thirty_brakes_and_levers_fit_the_projector_in_every_phase(room):
     cards = [re.search(r'id="lv-card-(c\d+)"', frame).group(1) for frame in frames]
     expect(wall.locator(".lv-card")).to_have_count(30)
     check_screen(wall, "reveal", 30)
+    # The facilitator holds the pages from the console, turns one, lets them turn again.
+    pager = wall.locator(".screen-pager")
+    expect(pager).to_be_visible()
+    host.steer({"type": "screen.page", "step": "hold"})
+    expect(pager.locator("[data-turn=hold]")).to_have_text("▶")
+    shown, pages = wall.evaluate("[window.maillageScreen.page(), window.maillageScreen.pages()]")
+    assert pages >= 2
+    host.steer({"type": "screen.page", "step": "next"})
+    expect(pager.locator(".screen-page")).to_have_text(f"page {(shown + 1) % pages + 1}/{pages}")
+    host.steer({"type": "screen.page", "step": "play"})
+    expect(pager.locator("[data-turn=hold]")).to_have_text("❚❚")
     room.shot(wall, "projector-levers-1920")
     wall.set_viewport_size({"width": 1280, "height": 720})
     fitted(wall)
