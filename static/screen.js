@@ -27,6 +27,9 @@
   var turnTimer = null;
   var shownKey = null;     // the board and phase on screen: another one starts at its first page
   var lastFit = 0, queued = false;
+  var lastAll = [];        // the units found at the last fit, to tell a frame that changed none
+  var resized = false;
+  var lastSpot = null;
 
   function area() { return document.querySelector(".projector .board-area"); }
   // The stage has the height of the screen below the bar; what it holds may run past it.
@@ -76,28 +79,47 @@
     var stage = document.getElementById("stage"), box = stage;
     if (!area() || !stage) { return; }
     var units = Array.prototype.slice.call(stage.querySelectorAll(UNITS));
+    // Most frames change a count or a tally, not the cards: the same cards on a page that still
+    // fits need no new fit (a room voting sends several frames a second).
+    var phaseNow = stage.querySelector(".phase");
+    var keyNow = (stage.getAttribute("data-board") || "") + "/" + (phaseNow ? phaseNow.getAttribute("data-phase") : "");
+    var spotNow = stage.querySelector(".lv-spot:not([hidden]), .ind-spot:not([hidden])");
+    var same = !resized && keyNow === shownKey && spotNow === lastSpot && units.length === lastAll.length &&
+      units.every(function (unit, i) { return unit === lastAll[i]; });
+    resized = false;
+    lastAll = units;
+    lastSpot = spotNow;
+    if (same && !overflows(box)) { return; }
     // Units of a part the projector does not show (the field once the results are out) are none.
     showRange(units, 0, units.length);
     units = units.filter(function (unit) { return unit.getClientRects().length > 0; });
-    var phase = stage.querySelector(".phase");
-    var key = (stage.getAttribute("data-board") || "") + "/" + (phase ? phase.getAttribute("data-phase") : "");
     var first = pages.length && pages[page] ? unitKey(currentUnits[pages[page][0]]) : null;
-    if (key !== shownKey) { first = null; shownKey = key; }
+    if (keyNow !== shownKey) { first = null; shownKey = keyNow; }
     currentUnits = units;
     body.classList.remove("paged");
-    var spot = stage.querySelector(".lv-spot:not([hidden]), .ind-spot:not([hidden])");
-    if (spot) {
-      fitSpot(spot);
+    if (spotNow) {
+      fitSpot(spotNow);
       pages = [[0, units.length]];
       return paginate(0);
     }
     showRange(units, 0, units.length);
+    stage.style.removeProperty("--zoom");
     var columns = layoutOf(stage);
     for (var s = 0; s < SIZES.length; s++) {
       for (var c = 0; c < columns.length; c++) {
         size(stage, SIZES[s], columns[c]);
         if (!overflows(box)) { pages = [[0, units.length]]; return paginate(0); }
       }
+    }
+    if (!units.length) {
+      // A board with nothing to spread over pages (a map, a count) is scaled down as a whole.
+      for (var tries = 0; tries < 3 && overflows(box); tries++) {
+        var zoom = parseFloat(stage.style.getPropertyValue("--zoom") || "1");
+        zoom *= Math.min(box.clientHeight / box.scrollHeight, box.clientWidth / box.scrollWidth) * 0.99;
+        stage.style.setProperty("--zoom", String(zoom));
+      }
+      pages = [[0, 0]];
+      return paginate(0);
     }
     // Pages, at the floor, with the column count whose first page holds the most.
     body.classList.add("paged");
@@ -194,8 +216,8 @@
   });
   document.addEventListener("htmx:wsAfterMessage", later);
   document.addEventListener("htmx:afterSettle", later);
-  window.addEventListener("resize", later);
-  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+  window.addEventListener("resize", function () { resized = true; later(); });
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(function () { resized = true; later(); }); }
   later();
 
   pager.addEventListener("click", function (e) {
