@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .actions import Flag, Ident, Int, Text, action, spec
+from .actions import Choice, Flag, Ident, Int, Text, action, spec
 from .errors import Rejected
 from .i18n import N_
 from .kinds import KINDS
@@ -86,6 +86,16 @@ class AllowBrowse:
 class NameCaptain:
     participant: str = spec(Ident())
     captain: bool = spec(Flag())
+
+
+# The projector turns its pages by itself when a board does not fit on one screen; from the console
+# the facilitator turns them, or holds them still to talk about one page, and lets them turn again.
+SCREEN_STEPS = ("next", "prev", "hold", "play")
+
+
+@action("screen.page", facilitator_only=True)
+class TurnScreen:
+    step: str = spec(Choice(SCREEN_STEPS))
 
 
 @action("participant.add_offline")
@@ -172,6 +182,12 @@ def _captain(ws, actor, act: NameCaptain):
         {"type": "participant.captain", "participant": person.id, "captain": act.captain}]
 
 
+def _turn(ws, actor, act: TurnScreen):
+    if (act.step == "hold" and ws.screen_held) or (act.step == "play" and not ws.screen_held):
+        return []
+    return [{"type": "screen.paged", "step": act.step}]
+
+
 def _add_offline(ws, actor, act: AddOffline):
     helper = ws.participants[actor.participant]
     if not (actor.is_facilitator or helper.captain) or actor.proxy_by:
@@ -183,7 +199,7 @@ def _add_offline(ws, actor, act: AddOffline):
 DECIDE = {
     MoveBoard: _move, RemoveBoard: _remove, StartTimer: _start, PauseTimer: _pause,
     ResumeTimer: _resume, AddTime: _add_time, StopTimer: _stop, AllowBrowse: _browse,
-    NameCaptain: _captain, AddOffline: _add_offline,
+    NameCaptain: _captain, AddOffline: _add_offline, TurnScreen: _turn,
 }
 
 
@@ -249,11 +265,18 @@ def _captain_set(ws: Workshop, e: dict) -> None:
     ws.participants[e["participant"]].captain = e["captain"]
 
 
+def _paged(ws: Workshop, e: dict) -> None:
+    ws.screen_turns += 1
+    ws.screen_step = e["step"]
+    if e["step"] in ("hold", "play"):
+        ws.screen_held = e["step"] == "hold"
+
+
 APPLY = {
     "board.moved": _moved, "board.removed": _removed, "timer.started": _started,
     "timer.paused": _paused, "timer.resumed": _resumed, "timer.extended": _extended,
     "timer.stopped": _stopped, "timer.expired": _expired, "workshop.browse": _browse_set,
-    "participant.captain": _captain_set,
+    "participant.captain": _captain_set, "screen.paged": _paged,
 }
 
 

@@ -60,6 +60,11 @@ class Workshop:
     activity: dict[str, dict[str, int]] = field(default_factory=dict)
     # len(people()), kept by the fold: read after every vote, it must not walk the room.
     people_count: int = 0
+    # The facilitator's remote for the projector's pages: how many times it was used (the projector
+    # acts on each new one once), the last step asked, and whether the pages are held still.
+    screen_turns: int = 0
+    screen_step: str = ""
+    screen_held: bool = False
 
     def board(self, board_id: str) -> Board | None:
         return self.boards.get(board_id)

@@ -94,6 +94,8 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
         parts.append(env(locale).get_template("workshop/_timer.html").render(ws=ws, view=view, oob=True))
         if view == "facilitator":
             parts.append(env(locale).get_template("workshop/_controls.html").render(ws=ws, oob=True))
+    if any(e["type"] == "screen.paged" for e in events) and view != "participant":
+        parts.append(env(locale).get_template("workshop/_remote.html").render(ws=ws, view=view, oob=True))
     for event in events:
         if event["type"].startswith("participant."):
             # A join or a removal changes counts and tallies on some boards: those kinds say so

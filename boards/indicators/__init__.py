@@ -15,7 +15,7 @@ from . import stats
 from ..errors import Rejected
 from ..i18n import N_
 from .actions import (CANDIDATES_MAX, Allocate, Choose, Dot, Edit, Hide, Propose, Publish, Rate,
-                                Seed, SetMode, Withdraw)
+                      Seed, SetMode, Spotlight, Withdraw)
 # KIND and the carry-over helpers are part of this kind's public face, used by the shell.
 from .data import (KIND, POINTS_BUDGET, TEXT_FIELDS, Indicator, IndicatorsData, Version,  # noqa: F401
                              carry_over, previous_wave)
@@ -54,7 +54,7 @@ PERSONAL_TO = {"indicators.allocated": "participant", "indicator.rated": "partic
 # A join changes nothing this board shows: it counts those who took part, not those present.
 PEOPLE_EVENTS = frozenset({"participant.removed"})
 
-ACTIONS = {Propose, Edit, Withdraw, Hide, SetMode, Dot, Allocate, Choose, Publish, Rate, Seed}
+ACTIONS = {Propose, Edit, Withdraw, Hide, SetMode, Dot, Allocate, Choose, Publish, Rate, Seed, Spotlight}
 
 
 def new_data() -> IndicatorsData:
@@ -196,6 +196,11 @@ def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
             raise Rejected(N_("Ce référentiel est déjà adopté (version %(number)s)."), number=data.version())
         number = max((v.number for v in data.versions), default=0) + 1
         return [{"type": "indicators.published", **head, "number": number, "ids": ids}]
+    if isinstance(act, Spotlight):
+        if act.indicator and (act.indicator not in data.framework_ids() or data.visible(act.indicator) is None):
+            raise Rejected(N_("Cet indicateur ne fait pas partie du référentiel adopté."))
+        target = act.indicator or None
+        return [] if data.spotlight == target else [{"type": "indicator.spotlit", **head, "indicator": target}]
     if isinstance(act, Rate):
         if board.phase != "rate":
             raise Rejected(N_("Le baromètre n'est pas ouvert."))
@@ -253,9 +258,15 @@ def _seeded(data: IndicatorsData, event: dict) -> None:
         indicator.chosen = False
         data.indicators[key] = indicator
     data.seeded, data.wave, data.previous = True, event["wave"], event["previous"]
+    data.spotlight = None
     data.versions = []
     if data.previous:
         data.versions.append(Version(data.previous["version"], tuple(data.previous["ids"]), carried=True))
+
+
+def _unspot(data: IndicatorsData, indicator_id: str) -> None:
+    if data.spotlight == indicator_id:
+        data.spotlight = None
 
 
 def apply(ws: Workshop, board: Board, event: dict) -> None:
@@ -271,6 +282,7 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
             setattr(data.indicators[event["indicator"]], key, event[key])
     elif kind == "indicator.withdrawn":
         del data.indicators[event["indicator"]]
+        _unspot(data, event["indicator"])
         _forget(data, event["indicator"])
         for answers in data.ratings.values():
             answers.pop(event["indicator"], None)
@@ -280,6 +292,7 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
         if indicator.hidden:
             indicator.chosen = False
             _forget(data, indicator.id)
+            _unspot(data, indicator.id)
     elif kind == "indicators.mode_set":
         # A new rule for everyone: earlier allocations were made under another budget.
         data.mode, data.budget = event["mode"], event["budget"]
@@ -293,6 +306,8 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
         data.indicators[event["indicator"]].chosen = event["chosen"]
     elif kind == "indicators.published":
         data.versions.append(Version(event["number"], tuple(event["ids"])))
+    elif kind == "indicator.spotlit":
+        data.spotlight = event["indicator"]
     elif kind == "indicator.rated":
         data.ratings.setdefault(event["participant"], {})[event["indicator"]] = event["value"]
 

@@ -136,6 +136,14 @@ class Choose:
     chosen: bool = spec(Flag())
 
 
+@action("indicator.spotlight", facilitator_only=True)
+class Spotlight:
+    """One indicator's histogram on the projector's whole screen; an empty indicator clears it."""
+
+    board: str = spec(Ident())
+    indicator: str = spec(Ident(), default="")
+
+
 @action("indicators.publish", facilitator_only=True)
 class Publish:
     board: str = spec(Ident())

@@ -64,6 +64,8 @@ class IndicatorsData:
     versions: list[Version] = field(default_factory=list)
     # The previous wave as the seed event carried it: workshop, title, date, wave, version, ids, stats.
     previous: dict | None = None
+    # The indicator whose histogram the projector shows on its whole screen, if any.
+    spotlight: str | None = None
 
     # Candidates and grouping ----------------------------------------------
     def candidates(self) -> list[Indicator]:

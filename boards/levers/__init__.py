@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import groups
+from . import spotlight
 from . import view
 from . import votes
 from ..actions import Choice, Ident, Text, action, spec
@@ -110,7 +111,7 @@ class DeleteCard:
 
 
 CARD_ACTIONS = {AddCard, EditCard, DeleteCard}
-ACTIONS = CARD_ACTIONS | votes.ACTIONS | groups.ACTIONS
+ACTIONS = CARD_ACTIONS | votes.ACTIONS | groups.ACTIONS | spotlight.ACTIONS
 
 
 def new_data() -> LeversData:
@@ -184,6 +185,9 @@ _DECIDE = {AddCard: _add, EditCard: _edit, DeleteCard: _delete}
 
 
 def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
+    # Showing a card changes nothing on the board: the group may still read one once it is locked.
+    if type(act) in spotlight.ACTIONS:
+        return spotlight.decide(ws, board, actor, act)
     if board.phase == "locked":
         raise Rejected(N_("Ce tableau est verrouillé."))
     handler = _DECIDE.get(type(act))
@@ -207,13 +211,20 @@ def _edited(board: Board, e: dict) -> None:
 def _deleted(board: Board, e: dict) -> None:
     del board.data.cards[e["card"]]
     votes.forget_card(board.data, e["card"])
+    spotlight.card_gone(board, e["card"])
+
+
+def _merged(board: Board, e: dict) -> None:
+    groups.APPLY["card.merged"](board, e)
+    spotlight.card_gone(board, e["card"], into=e["into"])
 
 
 APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted,
-         **votes.APPLY, **groups.APPLY}
+         **votes.APPLY, **groups.APPLY, "card.merged": _merged, **spotlight.APPLY}
 # Events whose rendering differs from one reader to the next (private cards, a voter's dots), or
-# that re-render the force field, after which each voter's own dots must be sent again.
-PERSONAL_EVENTS = frozenset(APPLY)
+# that re-render the force field, after which each voter's own dots must be sent again. The
+# spotlight is the projector's and the facilitator's only: no phone renders anything for it.
+PERSONAL_EVENTS = frozenset(APPLY) - frozenset(spotlight.APPLY)
 # Personal events that change one reader's page only, by the event field naming that reader: a dot
 # changes its voter's dots left and nobody else's (a proxied vote names the person without a phone).
 PERSONAL_TO = {"vote.added": "voter", "vote.removed": "voter"}

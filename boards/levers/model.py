@@ -75,6 +75,8 @@ class LeversData:
     # voting progress shown after each dot does not walk the room.
     finished: int = 0
     started: int = 0
+    # The card the projector shows on its whole screen, if any (see levers_spotlight).
+    spotlight: str | None = None
 
     # Votes ---------------------------------------------------------------------------------
     def spent(self, voter: str | None) -> int:

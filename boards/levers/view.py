@@ -87,6 +87,21 @@ def rows(board: Board) -> list[tuple[Category, list[Card], list[Card]]]:
              sorted(cells.get((cat.id, "levier"), []), key=key)) for cat in data.categories.values()]
 
 
+def gathered(board: Board) -> list[tuple[object | None, list[Card]]]:
+    """The group phase: each cluster with its cards, in the clusters' order, then the cards in
+    none (None), always last, so that a card can be taken out of its cluster by dragging it there."""
+    data = board.data
+    clusters = sorted(data.clusters.values(), key=lambda g: g.order)
+    loose = sorted((c for c in data.cards.values() if c.cluster not in data.clusters), key=lambda c: c.order)
+    return [(g, data.cluster_cards(g.id)) for g in clusters] + [(None, loose)]
+
+
+def spotlit(board: Board) -> Card | None:
+    """The card on the projector's whole screen; none while writing is private."""
+    data = board.data
+    return data.cards.get(data.spotlight or "") if board.phase != "write" else None
+
+
 def voting_progress(ws: Workshop, board: Board) -> tuple[int, int, int]:
     """(finished, started, everyone): participants who placed all their dots, some, and in all.
 

@@ -34,6 +34,8 @@ DEVICES = {
     # Phones: small screen, touch, French.
     "phone": dict(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True, locale="fr-FR"),
     "laptop": dict(viewport={"width": 1366, "height": 800}, locale="fr-FR", accept_downloads=True),
+    # A facilitator's touch screen laptop or tablet: wide, and a finger as well as a mouse.
+    "tablet": dict(viewport={"width": 1280, "height": 800}, has_touch=True, locale="fr-FR"),
     "projector": dict(viewport={"width": 1920, "height": 1080}, locale="fr-FR"),
 }
 
