@@ -19,7 +19,7 @@
 
   // Actions not yet acknowledged survive a reload, or the phone's browser discarding the tab:
   // kept in this tab's session storage, sent again with their operation ids.
-  var STORE = "maillage.outbox:" + location.pathname + location.search;
+  var STORE = "maillage.outbox:" + location.pathname;   // one per page: a participant, a proxy, the console
   function save() {
     var keep = {};
     Object.keys(pending).forEach(function (op) {
