@@ -141,11 +141,18 @@ def _remove(ws, actor, act: RemoveBoard):
     return [{"type": "board.removed", "board": board_of(ws, act.board).id}]
 
 
+def _reopening(ws: Workshop, event: dict) -> dict:
+    """Marks a timer change that opens contributions the timer had closed: every page shows it."""
+    if ws.time_up:
+        event["reopens"] = True
+    return event
+
+
 def _start(ws, actor, act: StartTimer):
     total = act.minutes * 60 + act.seconds
     if total == 0:
         raise Rejected(N_("Indiquez une durée."))
-    return [{"type": "timer.started", "seconds": total, "lock": act.lock}]
+    return [_reopening(ws, {"type": "timer.started", "seconds": total, "lock": act.lock})]
 
 
 def _pause(ws, actor, act):
@@ -163,11 +170,11 @@ def _resume(ws, actor, act):
 def _add_time(ws, actor, act: AddTime):
     if ws.timer is None:
         raise Rejected(N_("Aucun minuteur en cours."))
-    return [{"type": "timer.extended", "seconds": act.minutes * 60}]
+    return [_reopening(ws, {"type": "timer.extended", "seconds": act.minutes * 60})]
 
 
 def _stop(ws, actor, act):
-    return [] if ws.timer is None and not ws.time_up else [{"type": "timer.stopped"}]
+    return [] if ws.timer is None and not ws.time_up else [_reopening(ws, {"type": "timer.stopped"})]
 
 
 def _browse(ws, actor, act: AllowBrowse):

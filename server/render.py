@@ -33,6 +33,19 @@ FRAME_EVENTS = {"board.added", "board.renamed", "board.shown", "board.phase", "w
                 "participant.renamed"}
 
 
+def reframes(ws: Workshop, event: dict) -> bool:
+    """Whether this event changes the whole frame: the boards, or whether contributions are open.
+
+    Closing contributions at zero, or opening them again (a stop, a restart, added time), changes
+    the board's badge, its instructions and every form of the page, not only the clock.
+    """
+    if event["type"] in FRAME_EVENTS:
+        return True
+    if event["type"] == "timer.expired":
+        return ws.time_up
+    return bool(event.get("reopens"))
+
+
 def qr_svg(data: str, scale: int = 6) -> str:
     """An inline SVG QR code; the data is a URL we built, never participant text."""
     return segno.make(data, error="m").svg_inline(scale=scale, dark="#111", light="#fff",
@@ -86,7 +99,7 @@ def frame(ws: Workshop, view: str, locale: str, me: str | None = None) -> str:
 
 def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
     """Out-of-band fragments that bring a view from before `events` to the current state."""
-    if any(e["type"] in FRAME_EVENTS for e in events):
+    if any(reframes(ws, e) for e in events):
         # Pages rendered per reader get their frame from `personal` only, not twice.
         return "" if stage_per_reader(ws, view) else frame(ws, view, locale)
     parts = []
@@ -150,7 +163,7 @@ def personal_readers(ws: Workshop, events: list[dict]) -> set[str] | None:
     """
     readers: set[str] = set()
     for event in events:
-        if event["type"] in FRAME_EVENTS:
+        if reframes(ws, event):
             return None
         if is_personal(ws, event):
             reader = _reader_of(ws, event)
@@ -180,7 +193,7 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
     A kind's `personal` macro for the events it declares personal, and the whole
     frame again for readers whose page differs from their neighbours'.
     """
-    if any(e["type"] in FRAME_EVENTS for e in events):
+    if any(reframes(ws, e) for e in events):
         return frame(ws, view, locale, me) if reader_specific(ws, view, me) else ""
     parts = []
     for event in events:

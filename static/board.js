@@ -6,8 +6,42 @@
   var t = function (key) { return body.getAttribute("data-t-" + key) || key; };
   var lastSeq = parseInt(body.getAttribute("data-seq") || "0", 10);
   var socket = null;            // htmx-ext-ws public wrapper
-  var pending = {};             // op -> {label, body, sentAt, state}
+  var pending = {};             // op -> {label, body, sentAt, state, form, key, fields}
   var RETRY_AFTER = 8000;
+  var TOAST_MS = 6000;          // how long a refusal stays in the outbox
+  // Reconnection: full jitter, doubling from one second up to half a minute.
+  var BACKOFF_BASE = 1000, BACKOFF_CAP = 30000;
+  var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];   // the extension reconnects after these itself
+  var FINAL = [4403, 4404];     // removed participant, unknown workshop: coming back is refused
+  var SLOW_DOWN = 4429;         // reconnected too soon: try again later, further apart
+  var attempts = 0;             // reconnections since a connection last brought a frame
+  var ended = false;            // closed for good (FINAL)
+
+  // Actions not yet acknowledged survive a reload, or the phone's browser discarding the tab:
+  // kept in this tab's session storage, sent again with their operation ids.
+  var STORE = "maillage.outbox:" + location.pathname;   // one per page: a participant, a proxy, the console
+  function save() {
+    var keep = {};
+    Object.keys(pending).forEach(function (op) {
+      if (pending[op].state === "pending") { keep[op] = { label: pending[op].label, body: pending[op].body }; }
+    });
+    try {
+      if (Object.keys(keep).length) { sessionStorage.setItem(STORE, JSON.stringify(keep)); }
+      else { sessionStorage.removeItem(STORE); }
+    } catch (err) { /* storage full or refused: the outbox still lives in this page */ }
+  }
+  try {
+    var kept = JSON.parse(sessionStorage.getItem(STORE) || "{}");
+    Object.keys(kept).forEach(function (op) {
+      pending[op] = { label: kept[op].label, body: kept[op].body, sentAt: 0, state: "pending" };
+    });
+  } catch (err) { /* nothing readable kept */ }
+  function unsaved() {
+    return Object.keys(pending).some(function (op) { return pending[op].state === "pending"; });
+  }
+  window.addEventListener("beforeunload", function (e) {
+    if (unsaved()) { e.preventDefault(); e.returnValue = ""; }
+  });
 
   function newOp() {
     // crypto.randomUUID needs a secure context; phones reach us over plain http on the LAN.
@@ -28,7 +62,10 @@
   function setConn(online) {
     var conn = document.getElementById("conn");
     body.classList.toggle("offline", !online);
-    if (conn) { conn.textContent = online ? t("online") : t("offline"); conn.className = "conn " + (online ? "on" : "off"); }
+    if (conn) {
+      conn.textContent = online ? t("online") : ended ? t("ended") : t("offline");
+      conn.className = "conn " + (online ? "on" : "off");
+    }
   }
 
   function drawOutbox() {
@@ -44,24 +81,80 @@
       if (item.state === "refused") {
         var close = document.createElement("button");
         close.type = "button"; close.className = "link"; close.textContent = "×";
-        close.setAttribute("aria-label", "OK");
+        close.setAttribute("aria-label", t("dismiss"));
         close.addEventListener("click", function () { delete pending[op]; drawOutbox(); });
         p.appendChild(close);
       }
       box.appendChild(p);
     });
+    // The outbox floats over the bottom of the screen: the page gets as much room below its last
+    // button, so that scrolling down always uncovers it.
+    body.style.paddingBottom = box.offsetHeight ? (box.offsetHeight + 16) + "px" : "";
   }
 
   function settle(op, state) {
     var item = pending[op];
     if (!item) { return; }
-    if (state === "saved") {
-      item.state = "saved"; drawOutbox();
-      setTimeout(function () { if (pending[op] && pending[op].state === "saved") { delete pending[op]; drawOutbox(); } }, 1500);
-    } else { item.state = "refused"; drawOutbox(); }
+    item.state = state;
+    save(); drawOutbox();
+    setTimeout(function () {
+      if (pending[op] && pending[op].state === state) { delete pending[op]; drawOutbox(); }
+    }, state === "saved" ? 1500 : TOAST_MS);
+    if (state === "refused") { giveBack(item); }
+  }
+
+  // The form an action came from: the same element, or the one that replaced it in a re-render.
+  function formOf(item) {
+    if (!item.form) { return null; }
+    if (item.form.isConnected) { return item.form; }
+    return Array.prototype.filter.call(document.forms, function (f) { return formKey(f) === item.key; })[0] || null;
+  }
+  function typed(form) {
+    return !!form.querySelector("textarea, input:not([type]), input[type=text], input[type=number], input[type=search]");
+  }
+  // A refused action leaves its form as it was when sent, with the reason beside it.
+  function giveBack(item) {
+    var form = formOf(item);
+    if (!form) {
+      // Its form is gone while contributions are closed: what was typed comes back with it.
+      if (item.fields && item.key) { orphans[item.key] = { fields: item.fields }; }
+      return;
+    }
+    if (item.fields && !Array.prototype.some.call(form.elements, edited)) { fill(form, item.fields); }
+    if (!typed(form)) { return; }
+    var notice = document.querySelector("#notice .notice");
+    var reason = form.querySelector(".refusal");
+    if (!reason) {
+      reason = document.createElement("p");
+      reason.className = "refusal";
+      form.appendChild(reason);
+    }
+    reason.textContent = notice ? notice.textContent : t("refused");
+  }
+  // Banners and reasons said why something was refused: once that is no longer true (an action of
+  // this person accepted, the workshop unlocked, the timer's closing over), they go.
+  function clearRefusals() {
+    var notice = document.getElementById("notice");
+    if (notice) { notice.textContent = ""; }
+    Array.prototype.forEach.call(document.querySelectorAll("form .refusal"), function (p) { p.remove(); });
+  }
+  function closed() {
+    return !!document.querySelector("#locked .banner, #timer[data-closed]");
+  }
+  // A participant's forms are off while contributions are closed: what was typed stays in them.
+  function applyClosed() {
+    var off = closed() && body.classList.contains("view-participant");
+    Array.prototype.forEach.call(document.querySelectorAll("#stage form[ws-send]"), function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.type === "hidden") { return; }
+        if (off && !el.disabled) { el.disabled = true; el.setAttribute("data-closed", ""); }
+        else if (!off && el.hasAttribute("data-closed")) { el.disabled = false; el.removeAttribute("data-closed"); }
+      });
+    });
   }
 
   var current = null;           // the WebSocket in use; htmx may drop one for a new one
+  var replaced = null;          // the one this page closed itself to start a new one
   document.addEventListener("htmx:wsOpen", function (e) {
     socket = e.detail.socketWrapper;
     current = e.detail.event.target;
@@ -78,13 +171,32 @@
   });
   // A socket dropped for a new one may report its end late: that says nothing of the new one.
   function ofCurrent(e) { var ws = (e.detail.event || e.detail.error || {}).target; return !ws || !current || ws === current; }
-  document.addEventListener("htmx:wsClose", function (e) { if (ofCurrent(e)) { setConn(false); } });
+  // The extension reconnects after 1006, 1011, 1012 and 1013 only, with this delay. Every other
+  // close but the final ones (a server shutting down says 1001, a proxy 1000 or 1005) is retried
+  // here, through the extension's own reconnect, with the same delay.
+  function backoff() {
+    var delay = Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * Math.pow(2, attempts));
+    attempts += 1;
+    return delay;
+  }
+  if (window.htmx) { htmx.config.wsReconnectDelay = backoff; }
+  document.addEventListener("htmx:wsClose", function (e) {
+    if (!ofCurrent(e)) { return; }
+    var code = e.detail.event && e.detail.event.code;
+    if (e.detail.event && e.detail.event.target === replaced) { setConn(false); return; }  // a new one is on its way
+    if (FINAL.indexOf(code) >= 0) { ended = true; setConn(false); return; }
+    setConn(false);
+    if (code === SLOW_DOWN) { attempts += 1; }
+    if (RETRIED_BY_HTMX.indexOf(code) >= 0) { return; }
+    var wrapper = e.detail.socketWrapper, dead = current;
+    setTimeout(function () { if (current === dead && !ended) { wrapper.reconnect(); } }, backoff());
+  });
   document.addEventListener("htmx:wsError", function (e) { if (ofCurrent(e)) { setConn(false); } });
   // A phone that loses its network often keeps a connection that looks open for minutes: say it is
   // offline at once, and start a fresh connection as soon as the network is back.
   window.addEventListener("offline", function () { setConn(false); });
   window.addEventListener("online", function () {
-    if (socket && current && current.readyState === WebSocket.OPEN) { socket.reconnect(); }
+    if (socket && current && current.readyState === WebSocket.OPEN) { replaced = current; socket.reconnect(); }
   });
 
   document.addEventListener("htmx:wsConfigSend", function (e) {
@@ -96,22 +208,33 @@
     var op = newOp();
     var params = Object.assign({}, e.detail.parameters, { op: op });
     e.detail.messageBody = JSON.stringify(params);
-    pending[op] = { label: form.getAttribute("data-label") || "Action", body: e.detail.messageBody,
-                    sentAt: Date.now(), state: "pending" };
-    drawOutbox();
-    if (form.hasAttribute("data-reset")) { setTimeout(function () { form.reset(); }, 0); }
+    var item = pending[op] = { label: form.getAttribute("data-label") || "Action", body: e.detail.messageBody,
+                               sentAt: Date.now(), state: "pending" };
+    if (form.tagName === "FORM") { item.form = form; item.key = formKey(form); }
+    save(); drawOutbox();
+    // The form empties for the next idea; should the action be refused, its text comes back.
+    if (form.hasAttribute("data-reset")) {
+      item.fields = Array.prototype.filter.call(form.elements, edited).map(fieldOf);
+      setTimeout(function () { form.reset(); budgets(); }, 0);
+    }
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     var sync = document.getElementById("sync");
     if (!sync) { return; }
+    attempts = 0;                                    // a connection that answers: start afresh
     var seq = parseInt(sync.getAttribute("data-seq") || "", 10);
     if (!isNaN(seq)) { lastSeq = seq; }
-    (sync.getAttribute("data-ack") || "").split(" ").forEach(function (op) { if (op) { settle(op, "saved"); } });
-    (sync.getAttribute("data-refused") || "").split(" ").forEach(function (op) { if (op) { settle(op, "refused"); } });
+    var acks = (sync.getAttribute("data-ack") || "").split(" ").filter(Boolean);
+    var refused = (sync.getAttribute("data-refused") || "").split(" ").filter(Boolean);
     // Consumed: the next frame brings its own.
     sync.removeAttribute("data-ack"); sync.removeAttribute("data-refused");
+    if ((acks.length && !refused.length) || (wasClosed && !closed())) { clearRefusals(); }
+    acks.forEach(function (op) { settle(op, "saved"); });
+    refused.forEach(function (op) { settle(op, "refused"); });
   });
+  var wasClosed = false;
+  document.addEventListener("htmx:wsBeforeMessage", function () { wasClosed = closed(); });
 
   // A frame may replace a form someone is filling in: the board is re-rendered when the facilitator
   // renames it or changes its phase, and in full after a reconnection on weak wifi. What they had
@@ -141,6 +264,34 @@
     var defaults = marked.map(function (o) { return o.value; });
     return defaults.length === values.length && defaults.every(function (v) { return values.indexOf(v) >= 0; });
   }
+  // Fields sharing a name (the 100-point allocation repeats "points") are told apart by their rank.
+  function namesakes(form, name) {
+    return Array.prototype.filter.call(form.elements, function (e) { return e.name === name; });
+  }
+  function matching(form, field) {
+    var same = namesakes(form, field.name);
+    if (field.type === "radio" || field.type === "checkbox") {
+      return same.filter(function (e) { return e.value === field.value; })[0];
+    }
+    return same[field.rank || 0];
+  }
+  function fieldOf(el) {
+    var field = { el: el, name: el.name, type: el.type, value: el.value, checked: el.checked,
+                  focused: el === document.activeElement, rank: el.form ? namesakes(el.form, el.name).indexOf(el) : 0 };
+    if (el.tagName === "SELECT") { field.values = selectedValues(el); }
+    try { field.start = el.selectionStart; field.end = el.selectionEnd; } catch (err) { field.start = null; }
+    return field;
+  }
+  function fill(form, fields) {
+    fields.forEach(function (field) {
+      var el = matching(form, field);
+      if (!el) { return; }
+      if (field.type === "radio" || field.type === "checkbox") { el.checked = field.checked; }
+      else if (field.values) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = field.values.indexOf(o.value) >= 0; });
+      } else { el.value = field.value; }
+    });
+  }
   function keepDrafts() {
     drafts = [];
     Array.prototype.forEach.call(document.forms, function (form) {
@@ -148,13 +299,7 @@
       if (!fields.length) { return; }
       var details = form.closest("details");
       drafts.push({ form: form, key: formKey(form), open: !!(details && details.open),
-        fields: fields.map(function (el) {
-          var field = { el: el, name: el.name, type: el.type, value: el.value, checked: el.checked,
-                        focused: el === document.activeElement };
-          if (el.tagName === "SELECT") { field.values = selectedValues(el); }
-          try { field.start = el.selectionStart; field.end = el.selectionEnd; } catch (err) { field.start = null; }
-          return field;
-        }) });
+        fields: fields.map(fieldOf) });
     });
   }
   function restoreDraft(draft, taken) {
@@ -163,14 +308,17 @@
     var form = !replaced ? draft.form : Array.prototype.filter.call(document.forms, function (f) {
       return taken.indexOf(f) < 0 && formKey(f) === draft.key;
     })[0];
-    if (!form) { return; }                           // the form is gone (phase over, item deleted)
+    if (!form) {
+      // The form is gone (contributions closed, phase over, item deleted): should it come back,
+      // what was typed in it comes back too.
+      if (draft.form.hasAttribute("data-reset")) { orphans[draft.key] = draft; }
+      return;
+    }
     if (replaced) { taken.push(form); }
     var lost = draft.fields.filter(function (field) { return !field.el.isConnected; });
     // A field the new render already shows as it was typed (an edit just saved) is no draft.
     var changes = lost.map(function (field) {
-      var el = Array.prototype.filter.call(form.elements, function (e) {
-        return e.name === field.name && (field.type !== "radio" && field.type !== "checkbox" || e.value === field.value);
-      })[0];
+      var el = matching(form, field);
       if (!el) { return null; }
       if (field.type === "radio" || field.type === "checkbox") { return el.defaultChecked !== field.checked ? [el, field] : null; }
       if (field.values) { return sameAsDefault(el, field.values) ? null : [el, field]; }
@@ -196,11 +344,21 @@
       }
     });
   }
+  var orphans = {};                                 // form key -> draft of a form that went away
   document.addEventListener("htmx:wsBeforeMessage", keepDrafts);
   document.addEventListener("htmx:wsAfterMessage", function () {
     var taken = [];
     drafts.forEach(function (draft) { restoreDraft(draft, taken); });
     drafts = [];                                     // and the elements they held
+    Object.keys(orphans).forEach(function (key) {
+      var form = Array.prototype.filter.call(document.forms, function (f) { return formKey(f) === key; })[0];
+      if (!form) { return; }
+      var draft = orphans[key];
+      delete orphans[key];
+      if (!Array.prototype.some.call(form.elements, edited)) { fill(form, draft.fields); }
+    });
+    applyClosed();
+    budgets();
   });
 
   // When the facilitator shows another board, a phone (or the projector) starts reading it from the
@@ -225,6 +383,30 @@
       }
     });
   }, 2000);
+
+  // A 100-point allocation: the counter follows what is typed, before it is saved.
+  function budgets() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.ind-points"), function (form) {
+      var counter = form.querySelector(".ind-left[data-typed]");
+      if (!counter) { return; }
+      var total = 0;
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=points]"), function (input) {
+        var n = Number(input.value);
+        if (input.value !== "" && isFinite(n)) { total += n; }
+      });
+      var budget = parseInt(counter.getAttribute("data-budget") || "100", 10);
+      var over = total > budget;
+      counter.classList.toggle("over", over);
+      counter.textContent = (over ? counter.getAttribute("data-over") : counter.getAttribute("data-typed"))
+        .replace("{spent}", String(total)).replace("{extra}", String(total - budget));
+    });
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.closest && e.target.closest("form.ind-points")) { budgets(); }
+  });
+  budgets();
+  applyClosed();
+  drawOutbox();
 
   // The countdown runs on each screen from the seconds left the server sent; no frame per second.
   var timerEnd = null;

@@ -163,7 +163,7 @@ def test_budgets_and_bad_input_are_refused_to_the_sender_only(server):
         # Nothing reached anyone else: no board change, no notice.
         assert all(f"ind-{board}" not in f and "notice" not in f for f in await bob.quiet(0.5))
         console = host.http.get(f"/a/{workshop['id']}/animation").text
-        assert "1 personne a réparti son budget." in console
+        assert "1 personne a réparti tout son budget." in console
         await phase(host, board, "reveal")
         ranking = host.http.get(f"/a/{workshop['id']}/ecran?{screen_query[1:]}").text
         # One dot each: a tie, kept in the library's order.
@@ -325,7 +325,9 @@ def test_a_phone_in_chromium_allocates_points_rates_and_keeps_its_panel(server):
         # The points form sends the whole allocation at once, as two repeated fields.
         browser.value(f"""(() => {{ const boxes = {panel}.querySelectorAll('input[name=points]');
             boxes[0].value = '70'; boxes[3].value = '30'; {panel}.querySelector('form button').click(); }})()""")
-        browser.wait(f"{panel}.textContent.includes('réparti 100 points')")
+        # The counter follows the typing at once; the allocation is saved once acknowledged.
+        browser.wait(f"{panel}.textContent.includes('réparti 100 points') && "
+                     "Object.values(window.maillage.pending).every((p) => p.state === 'saved')")
         # A change every screen receives re-renders the stage without the reader: the panel reloads itself.
         browser.value(f"{panel}.setAttribute('data-old', 'yes')")
         steer({"type": "board.rename", "title": "Notre référentiel"})

@@ -100,12 +100,14 @@ def test_the_ranking_and_the_barometre_no_longer_count_a_removed_person():
     room = played()
     room.phase("reveal")
     before = people_delta(room, {"type": "board.phase", "board": "b2"}, "screen")
-    assert "2 personnes ont réparti leur budget." in before
+    # Three dots of five and one of five: both have started, neither has placed them all.
+    assert "0 personne a réparti tout son budget." in before
+    assert "2 personnes ont commencé sans tout répartir." in before
     # Coordination's two dots, one from each; Alice's two on interconnaissance.
     assert "2 gommettes · 2 personnes" in before and "2 gommettes · 1 personne" in before
     event = remove(room, room.alice)
     after = people_delta(room, event, "screen")
-    assert "1 personne a réparti son budget." in after
+    assert "1 personne a commencé sans tout répartir." in after
     assert "1 gommette · 1 personne" in after and "0 gommette · 0 personne" in after
     assert "2 gommettes" not in after
 

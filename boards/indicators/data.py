@@ -112,7 +112,12 @@ class IndicatorsData:
         return sum(1 for a in self.allocations.values() if a.get(indicator_id))
 
     def allocators(self) -> int:
+        """People who placed at least part of their budget."""
         return sum(1 for a in self.allocations.values() if a)
+
+    def complete(self) -> int:
+        """People who placed all of their budget: 90 points of 100 is not a whole allocation."""
+        return sum(1 for a in self.allocations.values() if sum(a.values()) >= self.budget_total)
 
     def ranking(self) -> list[Indicator]:
         order = {key: n for n, key in enumerate(self.indicators)}

@@ -17,6 +17,9 @@ class Watch:
         self.dialogs: list[str] = []
         self.sockets: list[str] = []
         self._confirming = 0
+        # Leaving a page with unsaved actions asks first: within `leaving()`, the person goes anyway.
+        self._leaving = 0
+        self.left = 0
         # Console messages a step expects (e.g. failed reconnections while offline), as regexes.
         self._tolerated: list[re.Pattern] = []
 
@@ -68,10 +71,23 @@ class Watch:
         if dialog.type == "confirm" and self._confirming:
             dialog.accept()
             return
+        if dialog.type == "beforeunload" and self._leaving:
+            self.left += 1
+            dialog.accept()
+            return
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
     # Scoped allowances ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def leaving(self):
+        """A page with actions not yet saved asks before it goes: the person leaves anyway."""
+        self._leaving += 1
+        try:
+            yield
+        finally:
+            self._leaving -= 1
+
     @contextlib.contextmanager
     def confirming(self):
         """A deletion asks "are you sure?" with confirm(): the person says yes, within this block."""
