@@ -11,6 +11,7 @@ import exports
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from boards.network import actor_records
 from boards.network.compare import compare, match_actors
+from boards.systems import waves as systems_waves
 
 from . import auth
 from .coordinator import is_coordinator, refuse
@@ -126,7 +127,8 @@ async def comparison_page(request: Request) -> Response:
     return html(request, "review/comparison.html", before=before, after=after, result=result,
                 drawing_before=drawing(before["data"], before["analysis"], result["positions"], matched),
                 drawing_after=drawing(after["data"], after["analysis"], result["positions"]),
-                labels=labelled(locale_of(request)), explanations=explained(locale_of(request)))
+                labels=labelled(locale_of(request)), explanations=explained(locale_of(request)),
+                systems=systems_waves.compare(before["data"], after["data"]))
 
 
 async def indicators_page(request: Request) -> Response:
@@ -173,6 +175,9 @@ EXPORTS = {
     "reseau.json": ("application/json", lambda s, a, sep, lang: exports.json_bytes(s, a)),
     "dossier.zip": ("application/zip", lambda s, a, sep, lang: exports.evidence_pack(s, a)),
 }
+# The systems maps' files (factors, links, loops, GEXF/GraphML with polarity, Kumu workbook).
+EXPORTS.update({name: (media, lambda s, a, sep, lang, build=build: build(s, a, sep))
+                for name, (media, build) in exports.systems.EXPORTS.items()})
 
 
 def _download(body, media: str, filename: str) -> Response:
