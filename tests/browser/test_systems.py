@@ -71,6 +71,11 @@ def test_phones_draw_a_loop_the_projector_shows_it_and_the_facilitator_spotlight
     expect(wall.locator(".sy-lever").first).to_contain_text("« Personnes accompagnées vers l'emploi » se trouve "
                                                               "sur toutes les boucles de la carte.")
 
+    calm(bruno)
+    room.shot(bruno, "phone-360x640-drawing", full_page=True)
+    room.shot(wall, "projector-1920x1080-drawing")
+    no_scroll(wall)
+
     # The room reads the loops; the facilitator spotlights the balancing one.
     set_phase(fac, "Lecture des boucles")
     fac.locator(".sy-loop.kind-B").get_by_role("button", name="Mettre en lumière").click()
@@ -90,8 +95,7 @@ def test_phones_draw_a_loop_the_projector_shows_it_and_the_facilitator_spotlight
     expect(spot.locator(".sy-runner")).to_be_hidden()
 
     # Screens as people see them.
-    for page in (amina, wall):
-        calm(page) if page is amina else None
+    calm(amina)
     room.shot(amina, "phone-360x640")
     room.shot(amina, "phone-360x640-full", full_page=True)
     room.shot(wall, "projector-1920x1080")
@@ -102,7 +106,6 @@ def test_phones_draw_a_loop_the_projector_shows_it_and_the_facilitator_spotlight
     audit.basics(amina, contrast=True)
     audit.basics(wall, contrast=True)
 
-    room.shot(fac, "facilitator-before", full_page=True)
     # The facilitator hides a factor: its loop leaves every screen but the console.
     fac.locator(".sy-factor", has_text="Délais d'orientation").get_by_role("button", name="Masquer").click()
     settled(fac)
