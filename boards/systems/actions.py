@@ -16,7 +16,7 @@ LOOP_KEY_MAX = 400
 # Field names are shared by every kind: a name another kind labelled first keeps its label.
 for _name, _label in {
     "factor": N_("facteur"),
-    "link": N_("lien"),
+    "link": N_("lien causal"),
     "source": N_("cause"),
     "target": N_("effet"),
     "polarity": N_("sens de l'effet"),

@@ -17,7 +17,6 @@ RING = 36
 # Where a factor came from, when it was brought in from another board of the workshop.
 ORIGINS = ("levers", "indicators")
 
-
 @dataclass
 class Factor:
     id: str
@@ -30,7 +29,6 @@ class Factor:
     origin: str = ""
     order: int = 0
 
-
 @dataclass
 class Link:
     id: str
@@ -39,7 +37,6 @@ class Link:
     target: str
     polarity: str
     delay: bool = False
-
 
 @dataclass
 class SystemsData:
@@ -51,8 +48,6 @@ class SystemsData:
     # Bumped by every change of factors or links: the derived analysis is kept for one version.
     version: int = 0
     _derived: tuple | None = field(default=None, repr=False, compare=False)
-
-    POLARITIES = analysis.POLARITIES
 
     def touch(self) -> None:
         self.version += 1

@@ -26,7 +26,7 @@ def add_link(phone, cause: str, effect: str, polarity: str, delay: bool = False)
     form.get_by_label("plus de cause, plus d'effet" if polarity == "+" else "plus de cause, moins d'effet").check()
     if delay:
         form.get_by_label("L'effet arrive avec un délai").check()
-    form.get_by_role("button", name="Tracer le lien").tap()
+    form.get_by_role("button", name="Relier la cause à l'effet").tap()
     settled(phone)
 
 
