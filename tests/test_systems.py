@@ -238,9 +238,14 @@ def test_a_hidden_factor_leaves_the_loops_the_snapshot_and_the_participants_hand
     with pytest.raises(Rejected, match="n'existe plus"):
         room.link(room.alice, births, deaths)
     with pytest.raises(Rejected, match="n'existe plus"):
-        room.act(room.bob, {"type": "factor.delete", "factor": deaths})
+        room.act(room.bob, {"type": "factor.edit", "factor": deaths, "text": "Morts"})
+    with pytest.raises(Rejected, match="n'existe plus"):
+        room.act(room.bob, {"type": "factor.delete", "factor": deaths})  # hidden, and not his
     room.act(room.host, {"type": "factor.hide", "factor": deaths, "hidden": False})
     assert [loop["kind"] for loop in room.data.loops()] == ["R", "B"]
+    room.act(room.host, {"type": "factor.hide", "factor": births, "hidden": True})
+    room.act(room.alice, {"type": "factor.delete", "factor": births})  # her own, from her contributions page
+    assert births not in room.data.factors
 
 
 def test_deleting_a_factor_takes_its_links_and_breaks_its_loops():
@@ -304,3 +309,26 @@ def test_replaying_the_events_gives_the_same_map_and_loops():
     again = replay("w1", room.log)
     assert again.boards[B].data.loops() == room.data.loops()
     assert repr(again) == repr(room.ws)
+
+
+def test_pages_never_carry_a_private_card_or_a_hidden_factor():
+    """What each view is sent: a card still private on its board is not offered to bring in; a
+    hidden factor is on the facilitator's page only, with none of its links."""
+    from server import render
+
+    room = Room()
+    room.act(room.host, {"type": "board.show", "board": B})
+    births, people, deaths = population(room)
+    card = room.act(room.alice, {"type": "card.add", "side": "levier", "category": "confiance",
+                                 "text": "Un café des partenaires chaque mois"}, board="b3")[0]["card"]
+    room.act(room.host, {"type": "factor.hide", "factor": deaths, "hidden": True})
+    pages = {view: render.frame(room.ws, view, "fr", who)
+             for view, who in (("participant", room.bob), ("screen", None), ("facilitator", room.host))}
+    assert all("café des partenaires" not in page for page in pages.values())
+    assert "Décès" not in pages["participant"] and "Décès" not in pages["screen"]
+    assert "Décès" in pages["facilitator"]
+    assert 'id="sy-l-' in pages["participant"]
+    assert not any(f'value="{deaths}"' in page for page in (pages["participant"], pages["screen"]))
+    room.act(room.host, {"type": "board.phase", "phase": "reveal"}, board="b3")
+    offered = render.frame(room.ws, "participant", "fr", room.bob)
+    assert f'<option value="{card}">Un café des partenaires chaque mois</option>' in offered

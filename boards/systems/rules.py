@@ -121,7 +121,10 @@ def _edit(ws, board, actor, act: EditFactor):
 
 def _delete(ws, board, actor, act: DeleteFactor):
     _factors_open(board, actor)
-    factor = _factor(board.data, actor, act.factor)
+    # Their own factor, even hidden, its author may still delete (from their contributions page).
+    factor = board.data.factors.get(act.factor)
+    if factor is None or factor.author != actor.participant:
+        factor = _factor(board.data, actor, act.factor)
     _own(factor, actor, N_("Seuls l'animation et la personne qui a ajouté ce facteur peuvent le supprimer."))
     return [{"type": "factor.deleted", "board": board.id, "factor": factor.id,
              "links": [l.id for l in board.data.links_of(factor.id)]}]
