@@ -445,6 +445,17 @@ def test_the_systems_map_converges_through_loops_a_spotlight_and_moderation():
             machine.send(who, {"type": "link.add", "board": board, "source": source, "target": target,
                                "polarity": polarity})
         machine.settle()
+        links = list(machine.ws.boards[board].data.links)
+        machine.send(alice, {"type": "link.edit", "board": board, "link": links[0], "polarity": "-", "delay": True})
+        machine.send(alice, {"type": "link.delete", "board": board, "link": links[1]})
+        machine.send(alice, {"type": "link.add", "board": board, "source": people, "target": births,
+                             "polarity": "+"})
+        machine.send(bob, {"type": "factor.add", "board": board, "text": "Migrations"})
+        machine.settle()
+        gone = next(f.id for f in machine.ws.boards[board].data.shown() if f.text == "Migrations")
+        machine.send(bob, {"type": "link.add", "board": board, "source": gone, "target": people, "polarity": "+"})
+        machine.send(bob, {"type": "factor.delete", "board": board, "factor": gone})
+        machine.settle()
         balancing = machine.ws.boards[board].data.loops()[1]["key"]
         machine.send(host, {"type": "systems.spotlight", "board": board, "loop": balancing})
         machine._lose(bob)
@@ -456,7 +467,7 @@ def test_the_systems_map_converges_through_loops_a_spotlight_and_moderation():
         machine.send(alice, {"type": "factor.add", "board": board, "text": "Écoles"})
         machine.settle()
         data = machine.ws.boards[board].data
-        assert [loop["kind"] for loop in data.loops()] == ["R"] and data.spotlit() is None
+        assert [loop["kind"] for loop in data.loops()] == ["B"] and data.spotlit() is None
         screen = phone(machine, "écran").page.region(f"sy-{board}")
         assert "Départs du quartier" not in screen and "Départs du quartier" not in alice.page.region(f"sy-{board}")
         assert "Départs du quartier" in host.page.region(f"sy-{board}")
