@@ -14,5 +14,7 @@ forget_participant(board, id), what a removal takes off the board (votes and rat
 """
 
 from . import ideas, indicators, levers, stakeholders
+from . import systems
 
 KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators, levers)}
+KINDS[systems.KIND] = systems

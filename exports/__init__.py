@@ -22,8 +22,9 @@ from .report import comparison_report_html, report_html
 from .tables import (actors_csv, changes_csv, indicators_csv, levers_csv, metrics_csv,
                      network_csv, ties_csv)
 from .workbook import workbook_xlsx
+from . import systems  # noqa: E402  (the systems maps' files: systems.EXPORTS)
 
 __all__ = ["actors_csv", "changes_csv", "comparison_report_html", "evidence_pack",
            "gephi_graph", "gexf_bytes", "graphml_bytes", "indicators_csv", "json_bytes",
            "levers_csv", "metrics_csv", "network_csv", "network_html", "report_html",
-           "ties_csv", "workbook_xlsx"]
+           "systems", "ties_csv", "workbook_xlsx"]

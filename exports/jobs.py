@@ -22,6 +22,7 @@ from boards.network.compare import compare, match_actors
 from . import (actors_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
                indicators_csv, json_bytes, levers_csv, metrics_csv, network_csv, network_html,
                report_html, ties_csv, workbook_xlsx, changes_csv)
+from . import systems
 from .drawing import drawing
 from .report import density_table
 from .templating import TEMPLATES
@@ -43,6 +44,10 @@ BUILDERS = {
     "reseau.json": lambda s, a, sep, lang: json_bytes(s, a),
     "dossier.zip": lambda s, a, sep, lang: evidence_pack(s, a),
 }
+
+# The systems maps' files (factors, links, loops, GEXF/GraphML with polarity, Kumu workbook).
+BUILDERS.update({name: (lambda s, a, sep, lang, build=build: build(s, a, sep))
+                 for name, (_, build) in systems.EXPORTS.items()})
 
 COMPARISON_BUILDERS = {
     "comparaison.html": lambda before, after, result, sep, lang:

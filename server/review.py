@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from exports import jobs
+from boards.systems import waves as systems_waves
 
 from . import auth
 from .coordinator import is_coordinator, may_review, refuse, scope
@@ -105,7 +106,8 @@ async def comparison_page(request: Request) -> Response:
     before, after = ({**row, "data": head} for row, head in zip((before, after), parts["headers"]))
     return html(request, "review/comparison.html", before=before, after=after, result=parts["result"],
                 svg_before=Markup(parts["svgs"][0]), svg_after=Markup(parts["svgs"][1]),
-                labels=labelled(locale), explanations=explained(locale))
+                labels=labelled(locale), explanations=explained(locale),
+                systems=systems_waves.compare(before["data"], after["data"]))
 
 
 async def indicators_page(request: Request) -> Response:
