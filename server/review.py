@@ -11,6 +11,9 @@ import exports
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from boards.network import actor_records
 from boards.network.compare import compare, match_actors
+from exports.report import change_rows, spell_figure
+from exports.rows import idea_boards
+from exports.templating import number, percent
 
 from . import auth
 from .coordinator import is_coordinator, refuse
@@ -68,9 +71,28 @@ def labelled(locale: str) -> dict:
 
 
 def figures(analysis: dict, locale: str) -> list[dict]:
+    """Each figure spelled as the report spells it (exports.report), in the reader's language."""
     network, sentences = analysis["network"], explained(locale)
-    return [{"key": key, "label": label, "value": network.get(key), "explanation": sentences.get(key, "")}
+    return [{"key": key, "label": label, "value": spell_figure(key, network.get(key), locale),
+             "explanation": sentences.get(key, "")}
             for key, label in labelled(locale).items() if key in network]
+
+
+class Spelling:
+    """Numbers for the review templates, formatted like the exports (Babel, reader's locale)."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def num(self, value, digits: int = 2) -> str:
+        return number(value, digits, self.locale)
+
+    def pct(self, value, digits: int = 1) -> str:
+        return percent(value, digits, self.locale)
+
+    def points(self, delta) -> str:
+        """A change of a share, in percentage points with its sign."""
+        return ("+" if delta > 0 else "") + number(delta * 100, 1, self.locale) + "\u202fpt"
 
 
 async def index(request: Request) -> Response:
@@ -105,7 +127,8 @@ async def snapshot_page(request: Request) -> Response:
     return html(request, "review/snapshot.html", row=row, snap=row["data"], analysis=analysis,
                 figures=figures(analysis, locale_of(request)) if analysis else [],
                 drawing=drawing(row["data"], analysis) if analysis else None,
-                explanations=explained(locale_of(request)), siblings=siblings, exports=EXPORTS)
+                explanations=explained(locale_of(request)), siblings=siblings, exports=EXPORTS,
+                ideas=idea_boards(row["data"]), fmt=Spelling(locale_of(request)))
 
 
 def _pair(request: Request):
@@ -113,6 +136,10 @@ def _pair(request: Request):
     after = _snapshot_or_none(request, request.query_params.get("apres", ""))
     if before is None or after is None or not before["analysis"] or not after["analysis"]:
         return None
+    # A comparison always reads from the earlier wave to the later one, whichever way a form
+    # named them: arrivals, departures and every sign depend on it.
+    if (after["taken_at"], after["seq"]) < (before["taken_at"], before["seq"]):
+        before, after = after, before
     result = compare(before["data"], after["data"], before["analysis"], after["analysis"])
     return before, after, result
 
@@ -126,7 +153,8 @@ async def comparison_page(request: Request) -> Response:
     return html(request, "review/comparison.html", before=before, after=after, result=result,
                 drawing_before=drawing(before["data"], before["analysis"], result["positions"], matched),
                 drawing_after=drawing(after["data"], after["analysis"], result["positions"]),
-                labels=labelled(locale_of(request)), explanations=explained(locale_of(request)))
+                changes=change_rows(result, locale_of(request)), fmt=Spelling(locale_of(request)),
+                explanations=explained(locale_of(request)))
 
 
 async def indicators_page(request: Request) -> Response:
@@ -152,7 +180,8 @@ async def indicators_page(request: Request) -> Response:
             entry["by_territory"][row["territory"]] = indicator
     shared = sorted((e for e in table.values() if len(e["by_territory"]) > 1 or len(territories) == 1),
                     key=lambda e: (e["dimension"], e["name"]))
-    return html(request, "review/indicators.html", territories=territories, rows=shared)
+    return html(request, "review/indicators.html", territories=territories, rows=shared,
+                fmt=Spelling(locale_of(request)))
 
 
 # Pages people read come in the reader's language; data files keep the workshop's data as stored
@@ -166,6 +195,7 @@ EXPORTS = {
     "indicateurs_reseau.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.network_csv(s, a, sep=sep)),
     "freins_leviers.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.levers_csv(s, a, sep=sep)),
     "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.indicators_csv(s, a, sep=sep)),
+    "idees.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.ideas_csv(s, a, sep=sep)),
     "classeur.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       lambda s, a, sep, lang: exports.workbook_xlsx(s, a)),
     "reseau.gexf": ("application/xml", lambda s, a, sep, lang: exports.gexf_bytes(s, a)),
@@ -175,10 +205,15 @@ EXPORTS = {
 }
 
 
-def _download(body, media: str, filename: str) -> Response:
+# Opened in the browser rather than saved: the report is read there and printed from there.
+INLINE = {"rapport.html", "comparaison.html"}
+
+
+def _download(body, media: str, filename: str, name: str = "") -> Response:
     payload = body.encode("utf-8") if isinstance(body, str) else body
+    how = "inline" if name in INLINE else "attachment"
     return Response(payload, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'{how}; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 async def export(request: Request) -> Response:
@@ -188,7 +223,8 @@ async def export(request: Request) -> Response:
         return html(request, "error.html", 404, message_key="not_found")
     media, build = EXPORTS[name]
     sep = ";" if request.query_params.get("sep") == ";" else ","
-    return _download(build(row["data"], row["analysis"], sep, locale_of(request)), media, f"{row['id']}-{name}")
+    return _download(build(row["data"], row["analysis"], sep, locale_of(request)), media,
+                     f"{row['id']}-{name}", name)
 
 
 async def comparison_export(request: Request) -> Response:
@@ -211,4 +247,4 @@ async def comparison_export(request: Request) -> Response:
     if name not in builders:
         return html(request, "error.html", 404, message_key="not_found")
     media, build = builders[name]
-    return _download(build(), media, f"{before['id']}-{after['id']}-{name}")
+    return _download(build(), media, f"{before['id']}-{after['id']}-{name}", name)
