@@ -27,7 +27,7 @@ def tie_table(snapshot: dict) -> tuple[list, list]:
     actors = {a["id"]: a["name"] for a in actor_records(snapshot)}
     ties, _ = tie_records(snapshot, actors)
     headers = ["id", "source", "source_nom", "cible", "cible_nom", "type", "force", "sens",
-               "confiance", "utilite", "nombre_de_notes"]
+               "confiance", "valeur", "nombre_de_notes"]
     return headers, [[t["id"], t["source"], actors[t["source"]], t["target"], actors[t["target"]],
                       t["type"], t["strength"], DIRECTION[t["directed"]], t["trust"], t["value"],
                       t["ratings"]] for t in ties]

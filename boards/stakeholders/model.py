@@ -13,6 +13,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..i18n import N_
 
@@ -244,6 +245,11 @@ class MapData:
     def zone(self, actor: MapActor) -> str | None:
         return zone_of(self.layout, actor.x, actor.y) if actor.placed else None
 
+    def twin_of(self, name: str) -> MapActor | None:
+        """An actor already on the map whose name is the same once normalised, if any."""
+        key = normalise(name)
+        return next((a for a in self.actors.values() if normalise(a.name) == key), None)
+
     def duplicates(self) -> list[list[MapActor]]:
         """Groups of actors whose names are the same once normalised, largest group first."""
         groups: dict[str, list[MapActor]] = {}
@@ -261,6 +267,7 @@ def percent(fraction: float | None) -> str:
     return "" if fraction is None else f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """What two spellings of one organisation have in common: case, accents, spaces and
     punctuation removed ("Mission  locale", "mission-locale" and "MISSION LOCALE" agree)."""
