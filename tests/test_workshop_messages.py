@@ -70,7 +70,7 @@ def test_the_author_of_a_hidden_note_is_told_and_nobody_else_gets_its_text():
         # The words sit in the note's place, inside its author's mark: board.js shows `own-only`
         # parts in the reader's own `data-author` only.
         assert re.search(rf'<div id="note-{note}" class="hidden-notice" data-author="{play.alice}"[^>]*>\s*'
-                         rf'<p class="notice own-only" role="status">{notice}', fragment)
+                         rf'<p class="notice own-only" role="status"[^>]*>{notice}', fragment)
     screen = render.frame(play.ws, "screen", "fr")
     assert "Le bailleur" not in screen and notice not in screen
     # Shown again: the note is back in place of the notice.
@@ -116,9 +116,11 @@ def test_the_facilitator_hides_and_shows_a_card_whose_text_then_reaches_the_faci
         assert "Untel ment" not in render.changes(play.ws, events, view, "fr")
         assert "Untel ment" not in render.frame(play.ws, view, "fr", me)
         assert "Un café partagé" in render.frame(play.ws, view, "fr", me)
+        assert "0 frein · 1 levier" in render.frame(play.ws, view, "fr", me)
     console = render.frame(play.ws, "facilitator", "fr", play.host)
     article = re.search(rf'<article id="lv-card-{card}".*?</article>', console, re.S).group(0)
     assert "Untel ment" in article and "masquée" in article and "Afficher pour tous" in article
+    assert "1 frein · 1 levier" in console
     assert "Untel ment" in render.changes(play.ws, events, "facilitator", "fr")
     play.phase("results")
     frozen = freeze(play.ws, "s1", "T0", "2027-01-01T10:00:00+00:00")

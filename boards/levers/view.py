@@ -134,5 +134,11 @@ def composing(board: Board, view: str) -> bool:
     return (board.phase == "write") == (view == "participant")
 
 
-def counts(data: LeversData) -> dict[str, int]:
-    return {"all": data.count(), "authors": data.authors(), **{side: data.count(side) for side in SIDES}}
+def counts(data: LeversData, view: str = "facilitator") -> dict[str, int]:
+    """Cards written, by how many people, per side; a view that may not see hidden cards does
+    not count them either."""
+    if view == "facilitator" or not any(c.hidden for c in data.cards.values()):
+        return {"all": data.count(), "authors": data.authors(), **{side: data.count(side) for side in SIDES}}
+    cards = [c for c in data.cards.values() if not c.hidden]
+    return {"all": len(cards), "authors": len({c.author for c in cards}),
+            **{side: sum(1 for c in cards if c.side == side) for side in SIDES}}
