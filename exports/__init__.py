@@ -19,12 +19,12 @@ from .gephi import gephi_graph, gexf_bytes, graphml_bytes, json_bytes
 from .network_page import network_html
 from .pack import evidence_pack
 from .report import comparison_report_html, report_html
-from .tables import (actors_csv, changes_csv, indicators_csv, levers_csv, metrics_csv,
-                     network_csv, ties_csv)
+from .tables import (actors_csv, changes_csv, ideas_csv, indicators_csv, levers_csv,
+                     metrics_csv, network_csv, ties_csv)
 from .workbook import workbook_xlsx
 from . import systems  # noqa: E402  (the systems maps' files: systems.EXPORTS)
 
 __all__ = ["actors_csv", "changes_csv", "comparison_report_html", "evidence_pack",
-           "gephi_graph", "gexf_bytes", "graphml_bytes", "indicators_csv", "json_bytes",
+           "gephi_graph", "gexf_bytes", "graphml_bytes", "ideas_csv", "indicators_csv", "json_bytes",
            "levers_csv", "metrics_csv", "network_csv", "network_html", "report_html",
            "systems", "ties_csv", "workbook_xlsx"]

@@ -34,6 +34,7 @@ import networkx as nx
 from boards.network import actor_records, build_graph, tie_records
 
 from .drawing import drawing
+from .rows import idea_boards
 
 FORMAT = "maillage-reseau/1"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -120,5 +121,5 @@ def json_bytes(snapshot: dict, analysis: dict) -> bytes:
                                           "participants", "actor_types", "tie_types")}
     document = {"format": FORMAT, "snapshot": about,
                 "graph": nx.node_link_data(build_graph(snapshot), edges="edges"),
-                "analysis": analysis}
+                "analysis": analysis, "ideas": idea_boards(snapshot)}
     return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")

@@ -19,7 +19,7 @@ import jinja2
 from boards.network import actor_records, analyse
 from boards.network.compare import compare, match_actors
 
-from . import (actors_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
+from . import (actors_csv, ideas_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
                indicators_csv, json_bytes, levers_csv, metrics_csv, network_csv, network_html,
                report_html, ties_csv, workbook_xlsx, changes_csv)
 from . import systems
@@ -38,6 +38,7 @@ BUILDERS = {
     "indicateurs_reseau.csv": lambda s, a, sep, lang: network_csv(s, a, sep=sep),
     "freins_leviers.csv": lambda s, a, sep, lang: levers_csv(s, a, sep=sep),
     "indicateurs.csv": lambda s, a, sep, lang: indicators_csv(s, a, sep=sep),
+    "idees.csv": lambda s, a, sep, lang: ideas_csv(s, a, sep=sep),
     "classeur.xlsx": lambda s, a, sep, lang: workbook_xlsx(s, a),
     "reseau.gexf": lambda s, a, sep, lang: gexf_bytes(s, a),
     "reseau.graphml": lambda s, a, sep, lang: graphml_bytes(s, a),

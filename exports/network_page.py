@@ -27,7 +27,7 @@ from boards.i18n import N_
 from boards.network.text import ACTOR_LABELS, EXPLANATIONS
 from boards.network import actor_records, tie_records
 
-from .templating import DEFAULT, clip, number, render, script_json, texts, vis_assets
+from .templating import DEFAULT, clip, number, percent, render, script_json, texts, vis_assets
 
 LABEL_LIMIT = 40
 TIP_LIMIT = 300
@@ -53,9 +53,13 @@ def _node_tip(actor: dict, metrics: dict, locale: str = DEFAULT) -> list[str]:
         lines.append(say(N_("Structure d'une personne présente à l'atelier")))
     if metrics:
         lines.append(say(N_("Groupe : %(num)s")) % {"num": metrics["community"]})
-        lines += [say(N_("%(label)s : %(value)s")) % {"label": say(ACTOR_LABELS[k]),
-                                                      "value": number(metrics[k], 3, locale)}
-                  for k in ("degree", "betweenness", "closeness", "eigenvector")]
+        # Spelled as the report spells them: betweenness as a share, the scores with two decimals.
+        values = {"degree": number(metrics["degree"], 0, locale),
+                  "betweenness": percent(metrics["betweenness"], 1, locale),
+                  "closeness": number(metrics["closeness"], 2, locale),
+                  "eigenvector": number(metrics["eigenvector"], 2, locale)}
+        lines += [say(N_("%(label)s : %(value)s")) % {"label": say(ACTOR_LABELS[k]), "value": value}
+                  for k, value in values.items()]
     return lines
 
 

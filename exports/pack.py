@@ -24,7 +24,7 @@ Contenu
 - reseau_interactif.html : carte interactive des coopérations ; s'ouvre sans connexion.
 - classeur.xlsx : toutes les tables dans un classeur (une feuille par table).
 - acteurs.csv, liens.csv, metriques_acteurs.csv, indicateurs_reseau.csv,
-  freins_leviers.csv, indicateurs.csv : les mêmes tables en CSV (UTF-8, séparateur « ; »,
+  freins_leviers.csv, indicateurs.csv, idees.csv : les mêmes tables en CSV (UTF-8, séparateur « ; »,
   virgule décimale, pour Excel en français).
 - reseau.gexf, reseau.graphml : le réseau pour Gephi ou d'autres logiciels d'analyse.
 - reseau.json : toutes les données du réseau et de l'analyse, pour des traitements
@@ -62,6 +62,7 @@ def evidence_pack(snapshot: dict, analysis: dict, *, comparison: dict | None = N
         "indicateurs_reseau.csv": tables.network_csv(snapshot, analysis, **french),
         "freins_leviers.csv": tables.levers_csv(snapshot, analysis, **french),
         "indicateurs.csv": tables.indicators_csv(snapshot, analysis, **french),
+        "idees.csv": tables.ideas_csv(snapshot, analysis, **french),
         "reseau.gexf": gephi.gexf_bytes(snapshot, analysis),
         "reseau.graphml": gephi.graphml_bytes(snapshot, analysis),
         "reseau.json": gephi.json_bytes(snapshot, analysis),

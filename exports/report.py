@@ -14,7 +14,7 @@ from boards.i18n import N_
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 
 from . import charts
-from .rows import lever_cards
+from .rows import idea_boards, lever_cards
 from .templating import DEFAULT, number, percent, render, texts
 
 PERCENT_FIGURES = {"density", "degree_centralization", "reciprocity", "cross_type_share",
@@ -141,6 +141,7 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None, loca
         "brakes": charts.lever_chart(cards, "frein"),
         "levers": charts.lever_chart(cards, "levier"),
         "lever_groups": _lever_groups(cards),
+        "ideas": idea_boards(snapshot),
         "indicators": [{"name": str(i.get("name") or ""),
                         "dimension": str(i.get("dimension") or ""),
                         "chart": charts.indicator_chart(i)} for i in indicators],

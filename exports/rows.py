@@ -7,10 +7,13 @@ load cleanly in R, pandas or Gephi.
 
 from __future__ import annotations
 
+from boards.i18n import N_
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from boards.network import actor_records, number, tie_records
 
 SCALE = ("1", "2", "3", "4", "5")
+# Figures a comparison carries beyond the report's list; each row of a file gets a word, never a key.
+CHANGE_LABELS = {**NETWORK_LABELS, "ignored_ties": N_("Liens non pris en compte")}
 DIRECTION = {True: "sens unique", False: "deux sens"}
 
 
@@ -24,7 +27,7 @@ def tie_table(snapshot: dict) -> tuple[list, list]:
     actors = {a["id"]: a["name"] for a in actor_records(snapshot)}
     ties, _ = tie_records(snapshot, actors)
     headers = ["id", "source", "source_nom", "cible", "cible_nom", "type", "force", "sens",
-               "confiance", "utilite", "nombre_de_notes"]
+               "confiance", "valeur", "nombre_de_notes"]
     return headers, [[t["id"], t["source"], actors[t["source"]], t["target"], actors[t["target"]],
                       t["type"], t["strength"], DIRECTION[t["directed"]], t["trust"], t["value"],
                       t["ratings"]] for t in ties]
@@ -73,7 +76,7 @@ def lever_cards(snapshot: dict) -> list[dict]:
 
 
 def lever_table(snapshot: dict) -> tuple[list, list]:
-    headers = ["id", "nature", "categorie", "texte", "votes", "regroupement"]
+    headers = ["id", "nature", "categorie", "texte", "points", "regroupement"]
     return headers, [[c["id"], c["kind"], c["category"], c["text"], c["votes"], c["cluster"]]
                      for c in lever_cards(snapshot)]
 
@@ -142,6 +145,24 @@ def change_table(comparison: dict) -> tuple[list, list]:
             rows.append([label, t["source"], t["source_name"], t["target"], t["target_name"],
                          t["type"], old, new, gap])
     for key, change in comparison["network"].items():
-        rows.append(["indicateur réseau", key, NETWORK_LABELS.get(key, key), None, None, None,
+        rows.append(["indicateur réseau", key, CHANGE_LABELS.get(key, key), None, None, None,
                      change["before"], change["after"], change["delta"]])
     return headers, rows
+
+
+def idea_boards(snapshot: dict) -> list[dict]:
+    """The idea boards of a wave (shared diagnosis, ambition...), each with its visible notes."""
+    found = []
+    for board in snapshot.get("boards") or ():
+        if isinstance(board, dict) and board.get("kind") == "ideas":
+            notes = [{"id": str(n.get("id") or ""), "text": str(n.get("text") or "")}
+                     for n in board.get("notes") or () if isinstance(n, dict)]
+            found.append({"id": str(board.get("id") or ""), "title": str(board.get("title") or ""),
+                          "notes": notes})
+    return found
+
+
+def idea_table(snapshot: dict) -> tuple[list, list]:
+    headers = ["id", "tableau", "texte"]
+    return headers, [[note["id"], board["title"], note["text"]]
+                     for board in idea_boards(snapshot) for note in board["notes"]]

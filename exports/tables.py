@@ -45,5 +45,10 @@ def indicators_csv(snapshot: dict, analysis: dict | None = None, *, sep: str = "
     return to_csv(rows.indicator_table(snapshot), sep=sep, decimal=decimal)
 
 
+def ideas_csv(snapshot: dict, analysis: dict | None = None, *, sep: str = ",",
+              decimal: str | None = None) -> bytes:
+    return to_csv(rows.idea_table(snapshot), sep=sep, decimal=decimal)
+
+
 def changes_csv(comparison: dict, *, sep: str = ",", decimal: str | None = None) -> bytes:
     return to_csv(rows.change_table(comparison), sep=sep, decimal=decimal)

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from babel import Locale
+from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
 from server.i18n import DEFAULT, shipped_label, translate, translations
@@ -39,27 +41,31 @@ def script_json(data) -> Markup:
     return Markup(text)
 
 
-def french_number(value, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", "\u202f")
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+def _fraction(digits: int) -> str:
+    return "." + "0" * digits if digits > 0 else ""
 
 
 def number(value, digits: int = 2, locale: str = DEFAULT) -> str:
-    """A number as the reader writes it: "1 234,5" in French, "1,234.5" in English."""
-    if locale == DEFAULT or value is None:
-        return french_number(value, digits)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
+    """A number as the reader writes it (Babel, CLDR): "1 234,5" in French, "1,234.5" in English.
+
+    Whole numbers keep no decimals; the review pages, the report and the network page all spell
+    figures through here, so one figure reads the same on each of them."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return format_decimal(value, locale=locale)
+    return format_decimal(value, format="#,##0" + _fraction(digits), locale=locale)
 
 
 def percent(value, digits: int = 0, locale: str = DEFAULT) -> str:
+    """A share (0.222) as a percentage in the reader's language: "22,2 %" or "22.2%"."""
     if value is None:
         return "—"
-    return number(value * 100, digits, locale) + ("\u202f%" if locale == DEFAULT else "%")
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return format_percent(value, format=pattern.replace("#,##0", "#,##0" + _fraction(digits), 1),
+                          locale=locale)
 
 
 def clip(text, limit: int = 120) -> str:

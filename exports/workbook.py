@@ -20,7 +20,7 @@ from .tables import neutralise
 
 EXCEL_CELL_LIMIT = 32_767
 WIDE_COLUMNS = {"nom", "texte", "source_nom", "cible_nom", "explication", "indicateur",
-                "dimension", "type", "categorie", "regroupement", "zone"}
+                "dimension", "type", "categorie", "regroupement", "zone", "tableau"}
 
 
 def cell_value(value):
@@ -55,6 +55,7 @@ def workbook_xlsx(snapshot: dict, analysis: dict) -> bytes:
     _sheet(book, "metriques_acteurs", rows.metric_table(analysis))
     _sheet(book, "freins_leviers", rows.lever_table(snapshot))
     _sheet(book, "indicateurs", rows.indicator_table(snapshot))
+    _sheet(book, "idees", rows.idea_table(snapshot))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

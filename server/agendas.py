@@ -14,7 +14,7 @@ from boards.i18n import N_
 from boards.model import FACILITATOR, Actor
 
 from . import auth
-from .i18n import translate
+from .i18n import LOCALES, translate
 from .pages import html, locale_of
 from .store import now
 
@@ -32,6 +32,27 @@ def saved(db, territory: str | None = None) -> list[dict]:
     return list(db.query(sql + " ORDER BY name", params))
 
 
+def _same(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def not_in_agenda(ws, entries) -> list[tuple[str, str]]:
+    """The (kind, title) entries of a template that the agenda does not hold yet.
+
+    A board already there (the default "Diagnostic partagé", a board added by hand under the
+    same name, in either language) is kept as it is, never added twice: its notes stay in one place.
+    """
+    present = {(board.kind, _same(board.title)) for board in ws.boards.values()}
+    missing = []
+    for kind, title, source in entries:
+        names = {_same(title), *(_same(translate(locale, source)) for locale in LOCALES)}
+        if any((kind, name) in present for name in names):
+            continue
+        present.add((kind, _same(title)))
+        missing.append((kind, title))
+    return missing
+
+
 def _facilitated(request: Request):
     ws = request.app.state.workshops.get(request.path_params["workshop_id"])
     person = auth.facilitator_of(request.session, ws.id) if ws else None
@@ -46,17 +67,20 @@ async def apply(request: Request) -> Response:
     choice = str(form.get("template", ""))
     locale = locale_of(request)
     if choice in console.TEMPLATES:
-        entries = [(kind, translate(locale, title)) for kind, title in console.TEMPLATES[choice][1]]
+        entries = [(kind, translate(locale, title), title) for kind, title in console.TEMPLATES[choice][1]]
     elif choice.startswith("saved:") and choice[6:].isascii() and choice[6:].isdigit():
         rows = [r for r in saved(request.app.state.store.db) if r["id"] == int(choice[6:])]
-        entries = [tuple(entry) for entry in json.loads(rows[0]["boards"])] if rows else []
+        entries = [(kind, title, title) for kind, title in json.loads(rows[0]["boards"])] if rows else []
     else:
         entries = []
     workshops = request.app.state.workshops
     try:
         if not entries:
             raise Rejected(N_("Ce modèle n'existe pas."))
-        events = console.template_events(ws, entries)
+        missing = not_in_agenda(ws, entries)
+        if not missing:
+            raise Rejected(N_("Tous les tableaux de ce modèle sont déjà dans l'ordre du jour."))
+        events = console.template_events(ws, missing)
         for event in events:
             event["by"] = Actor(person, FACILITATOR).participant
         workshops.commit(ws, events)

@@ -17,6 +17,9 @@ from starlette.responses import Response
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from exports import jobs
 from boards.systems import waves as systems_waves
+from exports.report import change_rows, spell_figure
+from exports.rows import idea_boards
+from exports.templating import number, percent
 
 from . import auth
 from .coordinator import is_coordinator, may_review, refuse, scope
@@ -37,9 +40,28 @@ def labelled(locale: str) -> dict:
 
 
 def figures(analysis: dict, locale: str) -> list[dict]:
+    """Each figure spelled as the report spells it (exports.report), in the reader's language."""
     network, sentences = analysis["network"], explained(locale)
-    return [{"key": key, "label": label, "value": network.get(key), "explanation": sentences.get(key, "")}
+    return [{"key": key, "label": label, "value": spell_figure(key, network.get(key), locale),
+             "explanation": sentences.get(key, "")}
             for key, label in labelled(locale).items() if key in network]
+
+
+class Spelling:
+    """Numbers for the review templates, formatted like the exports (Babel, reader's locale)."""
+
+    def __init__(self, locale: str):
+        self.locale = locale
+
+    def num(self, value, digits: int = 2) -> str:
+        return number(value, digits, self.locale)
+
+    def pct(self, value, digits: int = 1) -> str:
+        return percent(value, digits, self.locale)
+
+    def points(self, delta) -> str:
+        """A change of a share, in percentage points with its sign."""
+        return ("+" if delta > 0 else "") + number(delta * 100, 1, self.locale) + "\u202fpt"
 
 
 async def index(request: Request) -> Response:
@@ -83,7 +105,8 @@ async def snapshot_page(request: Request) -> Response:
         density = {}
     return html(request, "review/snapshot.html", row=row, snap=snap, analysis=analysis, density=density,
                 figures=figures(analysis, locale) if analysis else [], network_svg=svg,
-                explanations=explained(locale), siblings=siblings)
+                explanations=explained(locale), siblings=siblings, ideas=idea_boards(snap),
+                fmt=Spelling(locale))
 
 
 def _pair(request: Request):
@@ -91,6 +114,10 @@ def _pair(request: Request):
     after = _snapshot_or_none(request, request.query_params.get("apres", ""))
     if before is None or after is None or not before["analysis"] or not after["analysis"]:
         return None
+    # A comparison always reads from the earlier wave to the later one, whichever way a form
+    # named them: arrivals, departures and every sign depend on it.
+    if (after["taken_at"], after["seq"]) < (before["taken_at"], before["seq"]):
+        before, after = after, before
     return before, after
 
 
@@ -107,6 +134,7 @@ async def comparison_page(request: Request) -> Response:
     return html(request, "review/comparison.html", before=before, after=after, result=parts["result"],
                 svg_before=Markup(parts["svgs"][0]), svg_after=Markup(parts["svgs"][1]),
                 labels=labelled(locale), explanations=explained(locale),
+                changes=change_rows(parts["result"], locale), fmt=Spelling(locale),
                 systems=systems_waves.compare(before["data"], after["data"]))
 
 
@@ -135,13 +163,19 @@ async def indicators_page(request: Request) -> Response:
             entry["by_territory"][row["territory"]] = indicator
     shared = sorted((e for e in table.values() if len(e["by_territory"]) > 1 or len(territories) == 1),
                     key=lambda e: (e["dimension"], e["name"]))
-    return html(request, "review/indicators.html", territories=territories, rows=shared)
+    return html(request, "review/indicators.html", territories=territories, rows=shared,
+                fmt=Spelling(locale_of(request)))
 
 
-def _download(body, media: str, filename: str) -> Response:
+# Opened in the browser rather than saved: the report is read there and printed from there.
+INLINE = {"rapport.html", "comparaison.html"}
+
+
+def _download(body, media: str, filename: str, name: str = "") -> Response:
     payload = body.encode("utf-8") if isinstance(body, str) else body
+    how = "inline" if name in INLINE else "attachment"
     return Response(payload, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'{how}; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 MEDIA = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
@@ -158,7 +192,7 @@ async def export(request: Request) -> Response:
     sep = ";" if request.query_params.get("sep") == ";" else ","
     body = await request.app.state.snapshots.run(jobs.export, name, row["data"], row["analysis"], sep,
                                                  locale_of(request))
-    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{row['id']}-{name}")
+    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{row['id']}-{name}", name)
 
 
 async def comparison_export(request: Request) -> Response:
@@ -171,4 +205,4 @@ async def comparison_export(request: Request) -> Response:
     body = await request.app.state.snapshots.run(
         jobs.comparison_export, name, (before["data"], before["analysis"]), (after["data"], after["analysis"]),
         sep, locale_of(request))
-    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{before['id']}-{after['id']}-{name}")
+    return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{before['id']}-{after['id']}-{name}", name)

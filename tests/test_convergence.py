@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
+from markupsafe import escape
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -156,6 +157,17 @@ def check_invariants(ws, store) -> None:
         KIND_INVARIANTS.get(board.kind, lambda ws, data: None)(ws, board.data)
         # A kind may state its own invariants (a `check(ws, board)` raising AssertionError).
         getattr(kind, "check", lambda ws, board: None)(ws, board)
+
+
+def hidden_texts(ws, reader: str | None) -> set[str]:
+    """The text of each note or card the facilitator hid, as a page would hold it, unless a visible
+    one says the same or the reader wrote it: no page but the facilitator's may carry it."""
+    hidden, shown = set(), set()
+    for board in ws.boards.values():
+        for thing in [*getattr(board.data, "notes", {}).values(), *getattr(board.data, "cards", {}).values()]:
+            mine = reader is not None and thing.author == reader
+            (hidden if getattr(thing, "hidden", False) and not mine else shown).add(str(escape(thing.text)))
+    return {f'class="{tag}">{text}<' for text in hidden - shown for tag in ("text", "lv-text", "lv-rank-text")}
 
 
 def difference(shown: str | None, expected: str) -> str:
@@ -368,6 +380,11 @@ class Convergence(RuleBasedStateMachine):
             for region, expected in regions(render.frame(ws, phone.view, LOCALE, phone.me)).items():
                 shown = phone.page.region(region)
                 assert shown == expected, f"{phone} #{region} differs from a fresh render:\n{difference(shown, expected)}"
+            if phone.view != "facilitator":
+                page = "".join(phone.page.region(region) or "" for region in regions(render.frame(
+                    ws, phone.view, LOCALE, phone.me)))
+                for marked in hidden_texts(ws, phone.me):
+                    assert marked not in page, f"{phone} shows the text of a hidden note or card: {marked}"
 
     @invariant()
     def memory_holds_only_what_is_stored(self):

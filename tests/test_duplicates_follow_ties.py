@@ -17,13 +17,14 @@ def assert_follows(play, view, me, step):
 def test_the_duplicates_panel_counts_ties_drawn_and_removed_live():
     play = Map()
     play.ws.current_board = B
-    keep, gone = play.actor(play.alice, "Mission locale"), play.actor(play.alice, "mission locale")
+    keep, gone = play.actor(play.alice, "Mission locale"), play.actor(play.alice, "mission locale", anyway=True)
     caf = play.actor(play.bob, "CAF")
     assert_follows(play, "facilitator", play.host, lambda: play.act(play.alice, {
         "type": "tie.add", "source": keep, "target": caf, "category": "projet commun", "strength": 2,
         "direction": "one"}))
     ties = list(play.data.ties)
-    assert 'class="muted">(association, 1 lien)' in str(render.frame(play.ws, "facilitator", "fr", play.host))
+    assert 'class="muted">(association · n° 1 · ajouté par Alice · 1 lien ·' in str(
+        render.frame(play.ws, "facilitator", "fr", play.host))
     assert_follows(play, "facilitator", play.host, lambda: play.act(play.alice, {"type": "tie.delete", "tie": ties[0]}))
     # Nobody but the facilitator sees the panel: the other views get no copy of it.
     events = play.act(play.alice, {"type": "tie.add", "source": gone, "target": caf, "category": "projet commun",

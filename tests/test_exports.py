@@ -130,7 +130,7 @@ def test_ties_and_metrics_csv_match_the_snapshot(wave):
 def test_levers_and_indicators_csv(wave):
     snapshot, analysis = wave
     header, *rows = read_csv(exports.levers_csv(snapshot, analysis, sep=";"), sep=";")
-    assert [r[header.index("votes")] for r in rows] == ["7", "3", "0", "1", "2", "1"]
+    assert [r[header.index("points")] for r in rows] == ["7", "3", "0", "1", "2", "1"]
     assert rows[1][header.index("regroupement")] == ""
     header, *rows = read_csv(exports.indicators_csv(snapshot, analysis))
     first = dict(zip(header, rows[0]))
@@ -153,7 +153,7 @@ def test_workbook_sheets_and_cells(wave):
     snapshot, analysis = wave
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook_xlsx(snapshot, analysis)))
     assert book.sheetnames == ["acteurs", "liens", "indicateurs_reseau", "metriques_acteurs",
-                               "freins_leviers", "indicateurs"]
+                               "freins_leviers", "indicateurs", "idees"]
     actors = list(book["acteurs"].iter_rows(values_only=True))
     assert [r[0] for r in actors[1:]] == [a["id"] for a in snapshot["actors"]]
     assert actors[3][1] == "'=HYPERLINK(\"http://x\")"
@@ -379,7 +379,7 @@ def test_evidence_pack_holds_everything(wave):
     folder = "maillage-t0-janvier-2027/"
     expected = {"README.txt", "rapport.html", "reseau_interactif.html", "classeur.xlsx",
                 "acteurs.csv", "liens.csv", "metriques_acteurs.csv", "indicateurs_reseau.csv",
-                "freins_leviers.csv", "indicateurs.csv", "reseau.gexf", "reseau.graphml",
+                "freins_leviers.csv", "indicateurs.csv", "idees.csv", "reseau.gexf", "reseau.graphml",
                 "reseau.json", "comparaison.html", "changements.csv"}
     assert set(names) == {folder + name for name in expected}
     assert all(archive.read(name) for name in names)
@@ -394,7 +394,7 @@ def test_exports_of_an_empty_wave():
     snapshot = {"id": "vide"}
     analysis = analyse(snapshot)
     archive = zipfile.ZipFile(io.BytesIO(exports.evidence_pack(snapshot, analysis)))
-    assert len(archive.namelist()) == 13
+    assert len(archive.namelist()) == 14
     assert embedded_data(exports.network_html(snapshot, analysis))["nodes"] == []
     assert "Aucun" in exports.report_html(snapshot, analysis)
 

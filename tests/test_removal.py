@@ -92,7 +92,7 @@ def test_a_removed_participant_counts_nowhere_but_what_they_wrote_stays():
     rated = next(i for i in wave["indicators"] if i["id"] == first)
     assert rated["priority"] == 1 and rated["median"] == 4.0 and sum(rated["counts"].values()) == 1
     # The coordinators' tables are built from the snapshot.
-    assert [row["votes"] for row in read_csv(exports.levers_csv(wave))] == ["1"]
+    assert [row["points"] for row in read_csv(exports.levers_csv(wave))] == ["1"]
     row = next(r for r in read_csv(exports.indicators_csv(wave)) if r["mediane"])
     assert row["mediane"] == "4.0"
     # The removal is an event like any other: replaying the log gives the same boards.

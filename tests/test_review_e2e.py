@@ -98,7 +98,7 @@ def test_two_waves_reviewed_compared_and_exported(tmp_path):
 
         comparison = coordinator.http.get(f"/coordination/comparer?avant={first}&apres={second}")
         assert comparison.status_code == 200
-        assert "Nouveaux liens (1)" in comparison.text and comparison.text.count("<svg") >= 2
+        assert "Liens apparus (1)" in comparison.text and comparison.text.count("<svg") >= 2
 
         base = f"/coordination/instantanes/{second}/export/"
         gexf = coordinator.http.get(base + "reseau.gexf")

@@ -48,8 +48,9 @@ class Map:
             message = {"board": B, **message}
         return self.do(rules.decide(self.ws, Actor(who, role), parse(message)))
 
-    def actor(self, who, name, category="association", at=None):
-        actor_id = self.act(who, {"type": "actor.add", "name": name, "category": category})[0]["actor"]
+    def actor(self, who, name, category="association", at=None, anyway=False):
+        message = {"type": "actor.add", "name": name, "category": category, "anyway": anyway}
+        actor_id = self.act(who, message)[0]["actor"]
         if at:
             self.act(who, {"type": "actor.move", "actor": actor_id, "x": at[0], "y": at[1]})
         return actor_id
@@ -399,7 +400,7 @@ def test_the_facilitator_may_reassign_the_ties_of_a_deleted_actor():
 
 def test_merging_moves_ties_and_ratings_to_the_survivor():
     play = Map()
-    keep, gone, caf, mairie = (play.actor(play.alice, n) for n in ("Mission locale", "mission  locale", "CAF", "Mairie"))
+    keep, gone, caf, mairie = (play.actor(play.alice, n, anyway=True) for n in ("Mission locale", "mission  locale", "CAF", "Mairie"))
     kept_tie = play.tie(play.alice, keep, caf, "projet commun", 1, "one")       # keep -> caf
     twin = play.tie(play.bob, caf, gone, "projet commun", 3, "one")             # caf -> gone: opposite way
     moved = play.tie(play.bob, gone, mairie, "financement", 2, "one")
@@ -428,7 +429,7 @@ def test_merging_moves_ties_and_ratings_to_the_survivor():
 
 def test_merging_keeps_a_one_way_tie_when_both_records_run_the_same_way():
     play = Map()
-    keep, gone, caf = (play.actor(play.alice, n) for n in ("CCAS", "C.C.A.S.", "CAF"))
+    keep, gone, caf = (play.actor(play.alice, n, anyway=True) for n in ("CCAS", "C.C.A.S.", "CAF"))
     kept = play.tie(play.alice, keep, caf, strength=2)
     play.tie(play.alice, gone, caf, strength=1)
     play.act(play.host, {"type": "actor.merge", "actor": gone, "into": keep})
@@ -437,7 +438,7 @@ def test_merging_keeps_a_one_way_tie_when_both_records_run_the_same_way():
 
 def test_brake_and_lever_cards_follow_a_merged_actor_to_the_one_kept_without_duplicates():
     play = Map()
-    keep, gone, caf = (play.actor(play.alice, n) for n in ("Mission locale", "Mission Locale", "CAF"))
+    keep, gone, caf = (play.actor(play.alice, n, anyway=True) for n in ("Mission locale", "Mission Locale", "CAF"))
     play.do([{"type": "board.added", "board": "b9", "kind": "levers", "title": "Freins et leviers"}])
 
     def card(text, actors):
@@ -462,7 +463,7 @@ def test_brake_and_lever_cards_follow_a_merged_actor_to_the_one_kept_without_dup
 def test_likely_duplicates_ignore_case_accents_spacing_and_punctuation():
     play = Map()
     for name in ("Mission locale", "mission  locale", "MISSION-LOCALE", "Centre social", "Centre sociale", "Œuvre"):
-        play.actor(play.alice, name)
+        play.actor(play.alice, name, anyway=True)
     groups = [[a.name for a in group] for group in play.data.duplicates()]
     assert groups == [["MISSION-LOCALE", "Mission locale", "mission locale"]]
     assert normalise("  L'Œuvre  d’Émile ") == normalise("l oeuvre d emile")
@@ -589,7 +590,7 @@ def test_every_change_renders_as_small_fragments_for_every_view():
 
     play = Map()
     play.ws.current_board = B
-    a, b = play.actor(play.alice, "Mission locale", at=(0.2, 0.2)), play.actor(play.alice, "mission locale")
+    a, b = play.actor(play.alice, "Mission locale", at=(0.2, 0.2)), play.actor(play.alice, "mission locale", anyway=True)
     c = play.actor(play.bob, "CAF")
     tie = play.tie(play.alice, a, c)
     steps = [

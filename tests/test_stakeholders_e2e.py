@@ -40,9 +40,9 @@ async def map_room(server):
     return host, alice, bob, screen, workshop, board
 
 
-async def add_actor(person, board, name, category="association"):
+async def add_actor(person, board, name, category="association", anyway=False):
     frame = await person.ack(await person.act({"type": "actor.add", "board": board, "name": name,
-                                               "category": category}))
+                                               "category": category, "anyway": anyway}))
     shown = " ".join(name.split())
     return re.search(r'id="actor-(a\d+)"[^>]*>' + re.escape(shown) + "<", frame).group(1)
 
@@ -87,9 +87,13 @@ def test_a_merge_by_the_facilitator_is_seen_everywhere(server):
     async def scenario():
         host, alice, bob, screen, workshop, board = await map_room(server)
         keep = await add_actor(alice, board, "Mission locale")
-        gone = await add_actor(bob, board, "mission  locale")
+        # Bob is warned that the name is on the map already, and adds his one anyway.
+        warned = await bob.refused(await bob.act({"type": "actor.add", "board": board, "name": "mission  locale",
+                                                  "category": "association"}))
+        assert "« Mission locale » est déjà sur la carte" in warned
+        gone = await add_actor(bob, board, "mission  locale", anyway=True)
         caf = await add_actor(bob, board, "CAF", "institution publique")
-        await host.wait_for("Garder « mission locale »")
+        await host.wait_for("Garder le n° 2 : « mission locale »")
         ties = []
         for person, source in ((alice, keep), (bob, gone)):
             frame = await person.ack(await person.act({"type": "tie.add", "board": board, "source": source,

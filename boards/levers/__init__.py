@@ -16,7 +16,7 @@ from . import groups
 from . import spotlight
 from . import view
 from . import votes
-from ..actions import Choice, Ident, Text, action, spec
+from ..actions import Choice, Flag, Ident, Text, action, spec
 from ..errors import InvalidAction, Rejected
 from ..i18n import FIELD_LABELS, N_
 from .model import SIDES, Card, LeversData
@@ -110,7 +110,14 @@ class DeleteCard:
     card: str = spec(Ident())
 
 
-CARD_ACTIONS = {AddCard, EditCard, DeleteCard}
+@action("card.hide", facilitator_only=True)
+class HideCard:
+    board: str = spec(Ident())
+    card: str = spec(Ident())
+    hidden: bool = spec(Flag())
+
+
+CARD_ACTIONS = {AddCard, EditCard, DeleteCard, HideCard}
 ACTIONS = CARD_ACTIONS | votes.ACTIONS | groups.ACTIONS | spotlight.ACTIONS
 
 
@@ -181,7 +188,16 @@ def _delete(ws: Workshop, board: Board, actor: Actor, act: DeleteCard) -> list[d
     return [{"type": "card.deleted", "board": board.id, "card": card.id, "author": card.author}]
 
 
-_DECIDE = {AddCard: _add, EditCard: _edit, DeleteCard: _delete}
+def _hide(ws: Workshop, board: Board, actor: Actor, act: HideCard) -> list[dict]:
+    card = card_of(board, act.card)
+    if board.phase == "write":
+        raise Rejected(N_("Les cartes sont encore privées : masquez-les après le dévoilement."))
+    if card.hidden == act.hidden:
+        return []
+    return [{"type": "card.hidden", "board": board.id, "card": card.id, "hidden": act.hidden}]
+
+
+_DECIDE = {AddCard: _add, EditCard: _edit, DeleteCard: _delete, HideCard: _hide}
 
 
 def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
@@ -219,7 +235,14 @@ def _merged(board: Board, e: dict) -> None:
     spotlight.card_gone(board, e["card"], into=e["into"])
 
 
-APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted,
+def _hidden(board: Board, e: dict) -> None:
+    board.data.cards[e["card"]].hidden = e["hidden"]
+    if e["hidden"]:
+        # Nobody may see or vote for it any more: its dots go back to their voters.
+        votes.forget_card(board.data, e["card"])
+
+
+APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted, "card.hidden": _hidden,
          **votes.APPLY, **groups.APPLY, "card.merged": _merged, **spotlight.APPLY}
 # Events whose rendering differs from one reader to the next (private cards, a voter's dots), or
 # that re-render the force field, after which each voter's own dots must be sent again. The
@@ -258,7 +281,7 @@ def freeze(board: Board) -> dict:
         "levers": [] if private else [
             {"id": c.id, "kind": c.side, "category": c.category, "text": c.text,
              "votes": data.total(c.id), "cluster": c.cluster, "actors": list(c.actors)}
-            for c in data.sorted_cards()],
+            for c in data.sorted_cards() if not c.hidden],
         "categories": [{"id": k.id, "label": k.label} for k in data.categories.values()],
         "clusters": [{"id": g.id, "name": g.name, "votes": data.cluster_total(g.id)}
                      for g in data.clusters.values()],

@@ -48,6 +48,8 @@ class Card:
     # Texts of the duplicates merged into this card, so nothing said is silently dropped.
     merged: list[str] = field(default_factory=list)
     order: int = 0
+    # Hidden by the facilitator: its text reaches the facilitator's pages only, and no snapshot.
+    hidden: bool = False
 
 
 @dataclass

@@ -12,7 +12,7 @@ from ..model import Board, Workshop
 
 # Events after which the shared views re-render the whole force field.
 FIELD_EVENTS = frozenset({
-    "card.edited", "card.deleted", "card.merged", "card.grouped", "cluster.added", "cluster.renamed",
+    "card.edited", "card.deleted", "card.hidden", "card.merged", "card.grouped", "cluster.added", "cluster.renamed",
     "cluster.removed", "levers.category.added", "levers.category.renamed", "levers.category.removed",
     "levers.anonymous", "levers.tallies"})
 VOTE_EVENTS = frozenset({"vote.added", "vote.removed"})
@@ -77,11 +77,17 @@ def _sort_key(board: Board):
     return lambda c: (rank.get(c.cluster, len(rank)), c.order)
 
 
-def rows(board: Board) -> list[tuple[Category, list[Card], list[Card]]]:
+def shown_cards(board: Board, view: str) -> list[Card]:
+    """The cards a view may show: a card the facilitator hid is on the facilitator's pages only."""
+    cards = board.data.cards.values()
+    return list(cards) if view == "facilitator" else [c for c in cards if not c.hidden]
+
+
+def rows(board: Board, view: str) -> list[tuple[Category, list[Card], list[Card]]]:
     """The force field: per category, its brakes and its levers."""
     data, key = board.data, _sort_key(board)
     cells: dict[tuple[str, str], list[Card]] = {}
-    for card in data.cards.values():
+    for card in shown_cards(board, view):
         cells.setdefault((card.category, card.side), []).append(card)
     return [(cat, sorted(cells.get((cat.id, "frein"), []), key=key),
              sorted(cells.get((cat.id, "levier"), []), key=key)) for cat in data.categories.values()]
@@ -125,7 +131,7 @@ def _ranked(items: list, score) -> list[tuple[int, object, int]]:
 
 def ranking(board: Board, side: str) -> list[tuple[int, Card, int]]:
     data = board.data
-    cards = sorted((c for c in data.cards.values() if c.side == side),
+    cards = sorted((c for c in data.cards.values() if c.side == side and not c.hidden),
                    key=lambda c: (-data.total(c.id), c.order))
     return _ranked(cards, lambda c: data.total(c.id))
 
@@ -143,5 +149,11 @@ def composing(board: Board, view: str) -> bool:
     return (board.phase == "write") == (view == "participant")
 
 
-def counts(data: LeversData) -> dict[str, int]:
-    return {"all": data.count(), "authors": data.authors(), **{side: data.count(side) for side in SIDES}}
+def counts(data: LeversData, view: str = "facilitator") -> dict[str, int]:
+    """Cards written, by how many people, per side; a view that may not see hidden cards does
+    not count them either."""
+    if view == "facilitator" or not any(c.hidden for c in data.cards.values()):
+        return {"all": data.count(), "authors": data.authors(), **{side: data.count(side) for side in SIDES}}
+    cards = [c for c in data.cards.values() if not c.hidden]
+    return {"all": len(cards), "authors": len({c.author for c in cards}),
+            **{side: sum(1 for c in cards if c.side == side) for side in SIDES}}

@@ -60,6 +60,8 @@ def _voting(board: Board, actor: Actor) -> None:
 def _card(data: LeversData, card_id: str) -> None:
     if card_id not in data.cards:
         raise Rejected(N_("Cette carte n'existe plus."))
+    if data.cards[card_id].hidden:
+        raise Rejected(N_("L'animation a masqué cette carte."))
 
 
 def _add(ws, board: Board, actor: Actor, act: AddVote) -> list[dict]:

@@ -22,7 +22,7 @@ NETWORK_LABELS = {
     "reciprocity": N_("Réciprocité"),
     "cross_type_share": N_("Liens entre types d'acteurs différents"),
     "average_trust": N_("Confiance moyenne"),
-    "average_value": N_("Utilité moyenne"),
+    "average_value": N_("Valeur moyenne"),
     "rated_ties": N_("Liens évalués"),
 }
 NETWORK_LABELS.update({
@@ -80,8 +80,8 @@ EXPLANATIONS = {
     "tie_types": N_("Répartition des liens selon leur nature : information, orientation, "
                     "projet commun, moyens, financement, partenariat."),
     "average_trust": N_("Moyenne des notes de confiance (de 1 à 4) données aux liens évalués."),
-    "average_value": N_("Moyenne des notes d'utilité (de 1 à 4) données aux liens évalués."),
-    "rated_ties": N_("Nombre de liens qui ont reçu au moins une note de confiance ou d'utilité."),
+    "average_value": N_("Moyenne des notes de valeur (de 1 à 4) données aux liens évalués."),
+    "rated_ties": N_("Nombre de liens qui ont reçu au moins une note de confiance ou de valeur."),
     "degree": N_("Nombre d'acteurs différents avec qui cet acteur coopère."),
     "in_degree": N_("Nombre d'acteurs qui ont un lien tourné vers cet acteur (un lien dans "
                     "les deux sens compte aussi)."),

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..actions import Choice, Ident, Int, Text, action, spec
+from ..actions import Choice, Flag, Ident, Int, Text, action, spec
 from ..errors import InvalidAction
 from ..i18n import FIELD_LABELS, N_
 from .model import LAYOUTS, ZONE_NAMES
@@ -75,6 +75,8 @@ class AddActor:
     board: str = spec(Ident())
     name: str = spec(Text(NAME_MAX))
     category: str = spec(Text(TYPE_MAX))
+    # Set once the person has been told that an actor of the same name is on the map.
+    anyway: bool = spec(Flag(), default=False)
 
 
 @action("actor.edit")

@@ -14,6 +14,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..i18n import N_
 
@@ -279,6 +280,10 @@ class MapData:
         """The line pattern of each tie type (dash and dot patterns, six, then round again), so
         types are told apart without colour, which shows the trust."""
         return {name: f"k{index % 6}" for index, name in enumerate(self.tie_types)}
+    def twin_of(self, name: str) -> MapActor | None:
+        """An actor already on the map whose name is the same once normalised, if any."""
+        key = normalise(name)
+        return next((a for a in self.actors.values() if normalise(a.name) == key), None)
 
     def duplicates(self) -> list[list[MapActor]]:
         """Groups of actors whose names are the same once normalised, largest group first."""
@@ -297,6 +302,7 @@ def percent(fraction: float | None) -> str:
     return "" if fraction is None else f"{fraction * 100:.2f}".rstrip("0").rstrip(".")
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """What two spellings of one organisation have in common: case, accents, spaces and
     punctuation removed ("Mission  locale", "mission-locale" and "MISSION LOCALE" agree)."""

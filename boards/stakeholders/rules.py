@@ -64,6 +64,12 @@ def _add_actor(ws, board, actor, act: AddActor):
     _drawing(board, actor)
     data = board.data
     _room_for_actors(data, 1)
+    twin = None if act.anyway else data.twin_of(act.name)
+    if twin is not None:
+        # A warning, not a wall: the same form, with "anyway" ticked, adds it.
+        raise Rejected(N_("« %(name)s » est déjà sur la carte (%(type)s). S'il s'agit d'un autre acteur, "
+                          "cochez « Un autre acteur porte ce nom » et ajoutez-le de nouveau."),
+                       name=twin.name, type=twin.category)
     return [{"type": "actor.added", "board": board.id, "actor": new_id(ws, "a"), "name": act.name,
              "category": _actor_type(data, act.category)}]
 

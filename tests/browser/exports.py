@@ -30,7 +30,9 @@ def analysed(page, timeout: float = 90) -> None:
 
 
 def download_all(page, links, folder: Path) -> dict[str, Path]:
-    """Clicks every link in `links` (each with a download attribute); returns path by export name."""
+    """Clicks every link in `links`; returns path by export name. A link with a download attribute
+    must download; one without (the printable reports) must open its page in a new tab, whose
+    bytes are then saved like a download's."""
     folder.mkdir(parents=True, exist_ok=True)
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs, "no export link"
@@ -42,11 +44,22 @@ def download_all(page, links, folder: Path) -> dict[str, Path]:
             page.reload()
         parts = urlsplit(href)
         name = parts.path.rsplit("/", 1)[1] + (" ;" if unquote(parts.query).endswith("sep=;") else "")
-        with page.expect_download() as download:
-            page.locator(f'a[href="{href}"]').click()
+        link = page.locator(f'a[href="{href}"]')
         target = folder / name.replace(" ;", ".semicolon")
-        download.value.save_as(target)
-        assert download.value.failure() is None
+        if link.get_attribute("download") is None:
+            with page.expect_popup() as popup:
+                link.click()
+            opened = popup.value
+            expect(opened.locator("h1")).to_be_visible()
+            address = opened.url
+            assert address.endswith(href), address
+            opened.close()
+            target.write_bytes(page.request.get(address).body())
+        else:
+            with page.expect_download() as download:
+                link.click()
+            download.value.save_as(target)
+            assert download.value.failure() is None
         saved[name] = target
     return saved
 

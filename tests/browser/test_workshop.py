@@ -271,7 +271,7 @@ def test_a_whole_workshop(room):
     earlier.select_option(earlier.locator("option", has_text="T0 — mars").get_attribute("value"))
     review.get_by_role("button", name="Comparer").click()
     expect(review.locator("h1")).to_have_text("Évolution du réseau : T0 — mars → T1 — mars")
-    expect(review.get_by_role("heading", name="Nouveaux liens (1)")).to_be_visible()
+    expect(review.get_by_role("heading", name="Liens apparus (1)")).to_be_visible()
     expect(review.get_by_text("CAF — Centre social").or_(review.get_by_text("Centre social — CAF"))).to_be_visible()
     audit.basics(review)
     review.locator(".two").first.scroll_into_view_if_needed()
