@@ -18,13 +18,13 @@ from .model import PARTICIPANT, Timer, Workshop, new_id
 # Ready-made agendas: (kind, title) in order. Kinds not installed are skipped.
 TEMPLATES = {
     "complet": (N_("Atelier complet"), (
-        ("ideas", N_("Diagnostic partagé")),
+        ("diagnosis", N_("Diagnostic partagé")),
         ("stakeholders", N_("Cartographie des acteurs")),
         ("levers", N_("Freins et leviers")),
         ("indicators", N_("Référentiel d'indicateurs")),
     )),
     "diagnostic": (N_("Diagnostic partagé et ambition"), (
-        ("ideas", N_("Diagnostic partagé")),
+        ("diagnosis", N_("Diagnostic partagé")),
         ("ideas", N_("Ambition partagée")),
     )),
     "cartographie": (N_("Cartographie et coopérations"), (

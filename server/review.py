@@ -166,6 +166,8 @@ EXPORTS = {
     "indicateurs_reseau.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.network_csv(s, a, sep=sep)),
     "freins_leviers.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.levers_csv(s, a, sep=sep)),
     "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.indicators_csv(s, a, sep=sep)),
+    "diagnostic.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.diagnosis_csv(s, a, sep=sep)),
+    "diagnostic.json": ("application/json", lambda s, a, sep, lang: exports.diagnosis_json(s, a)),
     "classeur.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       lambda s, a, sep, lang: exports.workbook_xlsx(s, a)),
     "reseau.gexf": ("application/xml", lambda s, a, sep, lang: exports.gexf_bytes(s, a)),

@@ -428,6 +428,47 @@ def test_pages_converge_through_drops_and_a_restart():
         machine.close()
 
 
+def test_a_diagnosis_converges_on_every_screen_dots_moderation_and_a_carried_wave():
+    """Phones see their own tools and dots, the projector never a hidden item, and a wave carried
+    in through the shell (as the facilitator's POST does) reaches every page."""
+    from boards.diagnosis import decide_carry
+
+    machine = Convergence()
+    try:
+        alice, bob, host = phone(machine, "alice"), phone(machine, "bob"), phone(machine, "animation")
+        board = next(b.id for b in machine.ws.boards.values() if b.kind == "diagnosis")
+        item = {"type": "diagnosis.add", "board": board, "theme": "mobilite", "source": "lived"}
+        machine.send(host, {"type": "board.show", "board": board})
+        machine.send(alice, {**item, "nature": "need", "text": "Pas de bus le soir"})
+        machine.send(bob, {**item, "nature": "need", "text": "Trop cher"})
+        machine.send(bob, {**item, "nature": "resource", "text": "Le minibus associatif"})
+        machine.settle()
+        first, second, third = list(machine.ws.boards[board].data.items)
+        machine.send(host, {"type": "diagnosis.theme.rename", "board": board, "theme": "mobilite",
+                            "label": "Se déplacer"})
+        machine.send(host, {"type": "diagnosis.hide", "board": board, "item": third, "hidden": True})
+        machine._lose(bob)
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "prioritise"})
+        machine.send(alice, {"type": "diagnosis.dot", "board": board, "item": first, "on": True})
+        machine.send(bob, {"type": "diagnosis.dot", "board": board, "item": second, "on": True})
+        machine.settle()
+        wave = {"id": "s1", "label": "T0", "taken_at": "2026-01-01T12:00:00", "workshop": {"title": "Avant"},
+                "boards": [{"kind": "diagnosis", "diagnosis_themes": [], "diagnosis": [
+                    {"ref": "w0-d1", "theme": "logement", "nature": "missing", "source": "study",
+                     "text": "Logements trop petits", "status": "new", "votes": 0, "history": []}]}]}
+        ws = machine.ws
+        machine.shell.workshops.commit(ws, lambda state: decide_carry(
+            state, state.boards[board], Actor(host.me, FACILITATOR), wave))
+        carried = next(i.id for i in ws.boards[board].data.items.values() if i.carried)
+        machine.send(host, {"type": "diagnosis.review", "board": board, "item": carried, "status": "closed"})
+        machine.send(host, {"type": "diagnosis.settings", "board": board, "budget": 2, "anonymous": False})
+        machine.settle()
+        screen = phone(machine, "écran").page.region("stage")
+        assert "Le minibus associatif" not in screen and "Logements trop petits" in screen
+    finally:
+        machine.close()
+
+
 # Shrinking a long failing run can take minutes: off in CI (the failing steps and the seed are
 # printed), on with MAILLAGE_SHRINK=1 when hunting the cause.
 PHASES = tuple(Phase) if os.environ.get("MAILLAGE_SHRINK") else (Phase.explicit, Phase.reuse, Phase.generate)
