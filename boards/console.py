@@ -19,13 +19,14 @@ from .model import PARTICIPANT, Timer, Workshop, new_id
 TEMPLATES = {
     "complet": (N_("Atelier complet"), (
         ("diagnosis", N_("Diagnostic partagé")),
+        ("ambition", N_("Ambition de changement")),
         ("stakeholders", N_("Cartographie des acteurs")),
         ("levers", N_("Freins et leviers")),
         ("indicators", N_("Référentiel d'indicateurs")),
     )),
     "diagnostic": (N_("Diagnostic partagé et ambition"), (
         ("diagnosis", N_("Diagnostic partagé")),
-        ("ideas", N_("Ambition partagée")),
+        ("ambition", N_("Ambition de changement")),
     )),
     "cartographie": (N_("Cartographie et coopérations"), (
         ("stakeholders", N_("Cartographie des acteurs")),

@@ -469,6 +469,38 @@ def test_a_diagnosis_converges_on_every_screen_dots_moderation_and_a_carried_wav
         machine.close()
 
 
+def test_an_ambition_converges_through_two_consent_rounds_with_a_phone_offline():
+    """Answers reach their author only while a round is open, the counts everyone; closing shows
+    the objections to all; a phone offline during the round catches up on its own answer."""
+    machine = Convergence()
+    try:
+        alice, bob, host = phone(machine, "alice"), phone(machine, "bob"), phone(machine, "animation")
+        board = next(b.id for b in machine.ws.boards.values() if b.kind == "ambition")
+        machine.send(host, {"type": "board.show", "board": board})
+        machine.send(alice, {"type": "ambition.propose", "board": board, "text": "Un emploi pour chacun"})
+        machine.settle()
+        statement = next(iter(machine.ws.boards[board].data.statements))
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "consent"})
+        machine.send(host, {"type": "ambition.round.open", "board": board, "statement": statement})
+        machine.send(alice, {"type": "ambition.answer", "board": board, "answer": "support"})
+        machine._lose(bob)
+        machine.send(bob, {"type": "ambition.answer", "board": board, "answer": "object", "reason": "Trop vague"})
+        machine.settle()
+        machine.send(host, {"type": "ambition.round.close", "board": board})
+        machine.send(host, {"type": "ambition.edit", "board": board, "statement": statement,
+                            "text": "Un emploi ou une formation pour chacun"})
+        machine.send(host, {"type": "ambition.round.open", "board": board, "statement": statement})
+        machine.settle()
+        machine.send(bob, {"type": "ambition.answer", "board": board, "answer": "reserve", "reason": "À mesurer"})
+        machine.settle()
+        machine.send(host, {"type": "ambition.round.close", "board": board})
+        machine.settle()
+        assert machine.ws.boards[board].data.statements[statement].agreed
+        assert "Adoptée par consentement" in phone(machine, "écran").page.region("stage")
+    finally:
+        machine.close()
+
+
 # Shrinking a long failing run can take minutes: off in CI (the failing steps and the seed are
 # printed), on with MAILLAGE_SHRINK=1 when hunting the cause.
 PHASES = tuple(Phase) if os.environ.get("MAILLAGE_SHRINK") else (Phase.explicit, Phase.reuse, Phase.generate)
