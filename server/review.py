@@ -95,6 +95,26 @@ def _snapshot_or_none(request: Request, snapshot_id: str):
     return row
 
 
+def ambition_of(snapshots, row: dict) -> dict | None:
+    """The ambition that heads a wave: the one agreed in it, else the territory's latest agreed in
+    an earlier wave (the change the territory seeks holds until it agrees another), else the
+    statements still under discussion in this wave."""
+    own = exports.ambition_statements(row["data"])
+    if any(s.get("agreed") for s in own):
+        return {"statements": own, "wave": None}
+    for earlier in reversed(snapshots.listing()):
+        # Taken in the same second counts as earlier: times are stored to the second.
+        if earlier["id"] == row["id"] or fold(earlier["territory"]) != fold(row["territory"]) \
+                or earlier["taken_at"] > row["taken_at"]:
+            continue
+        data = snapshots.get(earlier["id"])["data"]
+        agreed = [s for s in exports.ambition_statements(data) if s.get("agreed")]
+        if agreed:
+            return {"statements": agreed, "wave": earlier["label"],
+                    "workshop": (data.get("workshop") or {}).get("title", "")}
+    return {"statements": own, "wave": None} if own else None
+
+
 async def snapshot_page(request: Request) -> Response:
     row = _snapshot_or_none(request, request.path_params["snapshot_id"])
     if row is None:
@@ -103,6 +123,7 @@ async def snapshot_page(request: Request) -> Response:
                 if fold(s["territory"]) == fold(row["territory"]) and s["id"] != row["id"] and s["ready"]]
     analysis = row["analysis"]
     return html(request, "review/snapshot.html", row=row, snap=row["data"], analysis=analysis,
+                ambition=ambition_of(request.app.state.snapshots, row),
                 figures=figures(analysis, locale_of(request)) if analysis else [],
                 drawing=drawing(row["data"], analysis) if analysis else None,
                 explanations=explained(locale_of(request)), siblings=siblings, exports=EXPORTS)
@@ -168,6 +189,8 @@ EXPORTS = {
     "indicateurs.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.indicators_csv(s, a, sep=sep)),
     "diagnostic.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.diagnosis_csv(s, a, sep=sep)),
     "diagnostic.json": ("application/json", lambda s, a, sep, lang: exports.diagnosis_json(s, a)),
+    "ambition.csv": ("text/csv; charset=utf-8", lambda s, a, sep, lang: exports.ambition_csv(s, a, sep=sep)),
+    "ambition.json": ("application/json", lambda s, a, sep, lang: exports.ambition_json(s, a)),
     "classeur.xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       lambda s, a, sep, lang: exports.workbook_xlsx(s, a)),
     "reseau.gexf": ("application/xml", lambda s, a, sep, lang: exports.gexf_bytes(s, a)),
