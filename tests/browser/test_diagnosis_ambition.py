@@ -107,3 +107,85 @@ def test_a_diagnosis_carried_to_a_second_wave_and_closed_there(room):
     audit.basics(phone, contrast=True)
     audit.basics(wall, contrast=True)
     room.watch.assert_clean()
+
+
+def answer(phone, choice: str, reason: str = "") -> None:
+    form = phone.locator("form.am-answer")
+    form.get_by_label(choice).check()
+    if reason:
+        form.get_by_label("Raison (obligatoire pour une réserve ou une objection)").fill(reason)
+    form.get_by_role("button", name="Répondre").tap()
+    settled(phone)
+
+
+def test_two_consent_rounds_one_with_an_objection_then_agreement(room):
+    fac = room.open("laptop")
+    create_workshop(fac, "Atelier ambition", TERRITORY)
+    add_board(fac, "Notre ambition", "Ambition de changement")
+    show_board(fac, "Notre ambition")
+    code = fac.locator(".joinbox .code").inner_text().strip()
+    wall = room.open("projector", screen_link(fac))
+    amina, bruno = room.open("phone"), room.open("phone")
+    join(amina, code, "Amina", "Centre social")
+    join(bruno, code, "Bruno", "Mission locale")
+    compose = amina.locator("form.am-compose")
+    compose.get_by_label("Votre proposition d'ambition").fill("Un interlocuteur à 15 minutes pour chaque habitant")
+    compose.get_by_role("button", name="Proposer").tap()
+    settled(amina)
+    expect(wall.locator(".am-statement")).to_contain_text("Un interlocuteur à 15 minutes")
+
+    # Round 1: Bruno objects, with his reason; nobody sees it before the round closes.
+    set_phase(fac, "Consentement")
+    fac.get_by_role("button", name="Ouvrir un tour de consentement").click()
+    settled(fac)
+    expect(wall.locator(".am-round .am-proposal")).to_have_text("Un interlocuteur à 15 minutes pour chaque habitant")
+    answer(amina, "Je soutiens")
+    form = bruno.locator("form.am-answer")
+    form.get_by_label("Je m'oppose").check()
+    form.get_by_role("button", name="Répondre").tap()
+    expect(bruno.locator("#notice")).to_contain_text(
+        "Dites pourquoi : une réserve ou une objection s'accompagne de sa raison.")
+    bruno.locator("#outbox .out.refused").get_by_role("button", name="OK").tap()
+    expect(bruno.locator("#outbox .out.refused")).to_have_count(0)
+    answer(bruno, "Je m'oppose", "Le soir il ne passe plus aucun bus")
+    expect(wall.locator(".am-progress")).to_contain_text("2 réponses")
+    expect(wall.locator(".am-round")).not_to_contain_text("aucun bus")
+    expect(amina.locator(".am-round")).not_to_contain_text("aucun bus")
+    expect(bruno.locator(".am-own")).to_contain_text("Je m'oppose — Le soir il ne passe plus aucun bus")
+    room.shot(bruno, "round1-phone-360x640")
+    room.shot(wall, "round1-projector-1920x1080")
+    fac.get_by_role("button", name="Clore le tour et montrer les réponses").click()
+    settled(fac)
+    for page in (wall, amina, bruno, fac):
+        expect(page.locator(".am-round .am-verdict")).to_contain_text("Pas de consentement : 1 personne s'oppose.")
+        expect(page.locator(".am-round .am-said")).to_contain_text("Le soir il ne passe plus aucun bus")
+    room.shot(wall, "objection-projector-1920x1080")
+
+    # Amended, round 2: a reserve, no objection: agreed.
+    statement = fac.locator(".am-statement", has_text="Un interlocuteur à 15 minutes")
+    statement.locator("summary", has_text="Amender").click()
+    statement.get_by_label("Texte de la proposition").fill(
+        "Un interlocuteur à 15 minutes pour chaque habitant, y compris le soir")
+    statement.get_by_role("button", name="Enregistrer").click()
+    settled(fac)
+    fac.get_by_role("button", name="Ouvrir un nouveau tour").click()
+    settled(fac)
+    expect(amina.locator(".am-round h2")).to_have_text("Tour de consentement n° 2")
+    answer(amina, "Je soutiens")
+    answer(bruno, "J'ai une réserve", "Il faudra vérifier avec le réseau de bus")
+    fac.get_by_role("button", name="Clore le tour et montrer les réponses").click()
+    settled(fac)
+    for page in (wall, amina, bruno):
+        expect(page.locator(".am-round .am-verdict")).to_contain_text(
+            "Adoptée par consentement : personne ne s'oppose, 1 personne soutient.")
+        expect(page.locator(".am-agreed")).to_contain_text("y compris le soir")
+    rounds = wall.locator(".am-statement .am-rounds")
+    expect(rounds.locator("summary")).to_have_text("2 tours de consentement")
+    room.shot(amina, "agreed-phone-360x640")
+    room.shot(wall, "agreed-projector-1920x1080")
+    wall.set_viewport_size({"width": 1280, "height": 720})
+    room.shot(wall, "agreed-projector-1280x720")
+    room.shot(fac, "agreed-laptop")
+    audit.basics(amina, contrast=True)
+    audit.basics(wall, contrast=True)
+    room.watch.assert_clean()
