@@ -463,8 +463,22 @@ def test_a_diagnosis_converges_on_every_screen_dots_moderation_and_a_carried_wav
         machine.send(host, {"type": "diagnosis.review", "board": board, "item": carried, "status": "closed"})
         machine.send(host, {"type": "diagnosis.settings", "board": board, "budget": 2, "anonymous": False})
         machine.settle()
+        # A brake card linked from an item, edited on its own board while the diagnosis is shown.
+        levers = next(b.id for b in machine.ws.boards.values() if b.kind == "levers")
+        machine.send(host, {"type": "board.phase", "board": levers, "phase": "reveal"})
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "collect"})
+        machine.send(host, {"type": "card.add", "board": levers, "side": "frein", "category": "confiance",
+                            "text": "Peu de lignes le soir"})
+        machine.settle()
+        card = next(iter(machine.ws.boards[levers].data.cards))
+        machine.send(alice, {**item, "nature": "missing", "text": "Un bus de nuit", "cards": [card]})
+        machine.settle()
+        machine.send(host, {"type": "card.edit", "board": levers, "card": card, "side": "frein",
+                            "category": "confiance", "text": "Aucune ligne après 20 h"})
+        machine.settle()
         screen = phone(machine, "écran").page.region("stage")
         assert "Le minibus associatif" not in screen and "Logements trop petits" in screen
+        assert "Aucune ligne après 20 h" in screen
     finally:
         machine.close()
 

@@ -36,8 +36,10 @@ PHASE_HINTS = {
 PERSONAL_EVENTS = frozenset(APPLY)
 PERSONAL_TO = {"diagnosis.dotted": "voter", "diagnosis.undotted": "voter"}
 READER_SPECIFIC = True
-# Items may name actors of the map: their names follow the map while the board is on screen.
-WATCHES = frozenset({"actor.added", "actors.imported", "actor.edited", "actor.removed", "actor.merged"})
+# Items may name actors of the map and brake/lever cards: their names and texts, and the pickers,
+# follow the other boards while this one is on screen.
+WATCHES = frozenset({"actor.added", "actors.imported", "actor.edited", "actor.removed", "actor.merged",
+                     "card.added", "card.edited", "card.deleted", "card.merged"})
 
 
 def new_data() -> DiagnosisData:
