@@ -13,7 +13,8 @@ from __future__ import annotations
 from . import view
 from .actions import ACTIONS
 from .model import DiagnosisData
-from .rules import APPLY, decide, decide_carry  # noqa: F401  (the kind's interface)
+from .carry import decide_carry  # noqa: F401  (the shell carries a wave with it)
+from .rules import APPLY, decide  # noqa: F401  (the kind's interface)
 from ..i18n import N_
 from ..model import Board
 

@@ -9,13 +9,23 @@ from __future__ import annotations
 from ..levers import view as levers_view
 from ..model import Board, Workshop
 from .model import NATURES, TALLY_PHASES, Item
-from .rules import revealed_cards
 
 # Events after which the shared views re-render the whole board.
 BOARD_EVENTS = frozenset({"diagnosis.deleted", "diagnosis.hidden", "diagnosis.theme.added",
                           "diagnosis.theme.renamed", "diagnosis.theme.removed", "diagnosis.settings",
                           "diagnosis.carried", "diagnosis.edited"})
 DOT_EVENTS = frozenset({"diagnosis.dotted", "diagnosis.undotted"})
+
+
+def revealed_cards(ws: Workshop) -> dict[str, str]:
+    """Brake and lever cards an item may name, by id with their text: those of boards past their
+    private writing (a card still being written is its author's alone)."""
+    found = {}
+    for board in ws.boards.values():
+        if board.kind == "levers" and board.phase != "write":
+            for card in board.data.cards.values():
+                found[card.id] = card.text
+    return found
 
 
 def shown(board: Board, view: str) -> list[Item]:
