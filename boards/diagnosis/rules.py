@@ -1,4 +1,4 @@
-"""decide and apply for the shared diagnosis, and the carrying of a wave's open items.
+"""decide and apply for the shared diagnosis (the carrying of a wave is in carry.py).
 
 Everyone writes while the board collects; the room then places dots on needs. Items carried from
 an earlier wave belong to the room, not to whoever carried them: only the facilitator updates,
