@@ -18,14 +18,15 @@ from .model import PARTICIPANT, Timer, Workshop, new_id
 # Ready-made agendas: (kind, title) in order. Kinds not installed are skipped.
 TEMPLATES = {
     "complet": (N_("Atelier complet"), (
-        ("ideas", N_("Diagnostic partagé")),
+        ("diagnosis", N_("Diagnostic partagé")),
+        ("ambition", N_("Ambition de changement")),
         ("stakeholders", N_("Cartographie des acteurs")),
         ("levers", N_("Freins et leviers")),
         ("indicators", N_("Référentiel d'indicateurs")),
     )),
     "diagnostic": (N_("Diagnostic partagé et ambition"), (
-        ("ideas", N_("Diagnostic partagé")),
-        ("ideas", N_("Ambition partagée")),
+        ("diagnosis", N_("Diagnostic partagé")),
+        ("ambition", N_("Ambition de changement")),
     )),
     "cartographie": (N_("Cartographie et coopérations"), (
         ("stakeholders", N_("Cartographie des acteurs")),

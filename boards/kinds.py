@@ -13,8 +13,6 @@ WATCHES, other boards' event types it shows (the levers card form lists the map'
 forget_participant(board, id), what a removal takes off the board (votes and ratings).
 """
 
-from . import ideas, indicators, levers, stakeholders
-from . import systems
+from . import ambition, diagnosis, ideas, indicators, levers, stakeholders, systems
 
-KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators, levers)}
-KINDS[systems.KIND] = systems
+KINDS = {module.KIND: module for module in (ideas, stakeholders, indicators, levers, diagnosis, ambition, systems)}

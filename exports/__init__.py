@@ -15,6 +15,8 @@ territories, and a type or indicator name must be the same string in every file 
 to work; a column that changed with the downloader's language would split one type in two.
 """
 
+from .ambition import ambition_csv, ambition_json, statements as ambition_statements
+from .diagnosis import diagnosis_csv, diagnosis_json
 from .gephi import gephi_graph, gexf_bytes, graphml_bytes, json_bytes
 from .network_page import network_html
 from .pack import evidence_pack
@@ -24,7 +26,7 @@ from .tables import (actors_csv, changes_csv, ideas_csv, indicators_csv, levers_
 from .workbook import workbook_xlsx
 from . import systems  # noqa: E402  (the systems maps' files: systems.EXPORTS)
 
-__all__ = ["actors_csv", "changes_csv", "comparison_report_html", "evidence_pack",
+__all__ = ["actors_csv", "ambition_csv", "ambition_json", "ambition_statements", "changes_csv", "comparison_report_html", "diagnosis_csv", "diagnosis_json", "evidence_pack",
            "gephi_graph", "gexf_bytes", "graphml_bytes", "ideas_csv", "indicators_csv", "json_bytes",
            "levers_csv", "metrics_csv", "network_csv", "network_html", "report_html",
            "systems", "ties_csv", "workbook_xlsx"]

@@ -19,7 +19,7 @@ import jinja2
 from boards.network import actor_records, analyse
 from boards.network.compare import compare, match_actors
 
-from . import (actors_csv, ideas_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
+from . import (actors_csv, ambition_csv, ambition_json, diagnosis_csv, diagnosis_json, ideas_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
                indicators_csv, json_bytes, levers_csv, metrics_csv, network_csv, network_html,
                report_html, ties_csv, workbook_xlsx, changes_csv)
 from . import systems
@@ -39,6 +39,10 @@ BUILDERS = {
     "freins_leviers.csv": lambda s, a, sep, lang: levers_csv(s, a, sep=sep),
     "indicateurs.csv": lambda s, a, sep, lang: indicators_csv(s, a, sep=sep),
     "idees.csv": lambda s, a, sep, lang: ideas_csv(s, a, sep=sep),
+    "diagnostic.csv": lambda s, a, sep, lang: diagnosis_csv(s, a, sep=sep),
+    "diagnostic.json": lambda s, a, sep, lang: diagnosis_json(s, a),
+    "ambition.csv": lambda s, a, sep, lang: ambition_csv(s, a, sep=sep),
+    "ambition.json": lambda s, a, sep, lang: ambition_json(s, a),
     "classeur.xlsx": lambda s, a, sep, lang: workbook_xlsx(s, a),
     "reseau.gexf": lambda s, a, sep, lang: gexf_bytes(s, a),
     "reseau.graphml": lambda s, a, sep, lang: graphml_bytes(s, a),

@@ -14,6 +14,7 @@ from boards.i18n import N_
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 
 from . import charts
+from .ambition import agreed as agreed_ambition
 from .rows import idea_boards, lever_cards
 from .templating import DEFAULT, number, percent, render, texts
 
@@ -122,6 +123,8 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None, loca
                   if isinstance(i, dict) and i.get("chosen") is not False]
     cards = lever_cards(snapshot)
     return {
+        # The change the territory agreed to seek heads the report.
+        "ambition": agreed_ambition(snapshot),
         "title": str(workshop.get("title") or say(N_("Atelier"))),
         "territory": str(workshop.get("territory") or ""),
         "wave": str(snapshot.get("label") or ""),

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
+from . import diagnosis_routes
 from . import library
 from . import privacy_pages
 from . import transfer
@@ -156,6 +157,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/cartographie/{board_id}/import", stakeholders_routes.import_actors, methods=["POST"]),
         Route("/a/{workshop_id}/cartographie/{board_id}/acteurs.csv", stakeholders_routes.export_actors),
         Route("/a/{workshop_id}/cartographie/{board_id}/liens.csv", stakeholders_routes.export_ties),
+        Route("/a/{workshop_id}/diagnostic/{board_id}/reprendre", diagnosis_routes.carry, methods=["POST"]),
         Route("/coordination/bibliotheque", library.index),
         Route("/coordination/bibliotheque/export.{format}", library.export),
         Route("/coordination/bibliotheque/importer", library.import_file, methods=["POST"]),

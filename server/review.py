@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from boards.network.text import EXPLANATIONS, NETWORK_LABELS
 from exports import jobs
+from exports.ambition import statements as ambition_statements
 from boards.systems import waves as systems_waves
 from exports.report import change_rows, spell_figure
 from exports.rows import idea_boards
@@ -88,6 +89,26 @@ def _snapshot_or_none(request: Request, snapshot_id: str):
     return row
 
 
+def ambition_of(snapshots, row: dict, head: dict) -> dict | None:
+    """The ambition that heads a wave: the one agreed in it, else the territory's latest agreed in
+    an earlier wave (the change the territory seeks holds until it agrees another), else the
+    statements still under discussion in this wave."""
+    own = ambition_statements(head)
+    if any(s.get("agreed") for s in own):
+        return {"statements": own, "wave": None}
+    for earlier in reversed(snapshots.listing()):
+        # Taken in the same second counts as earlier: times are stored to the second.
+        if earlier["id"] == row["id"] or fold(earlier["territory"]) != fold(row["territory"]) \
+                or earlier["taken_at"] > row["taken_at"]:
+            continue
+        data = snapshots.get(earlier["id"])["data"]
+        agreed = [s for s in ambition_statements(data) if s.get("agreed")]
+        if agreed:
+            return {"statements": agreed, "wave": earlier["label"],
+                    "workshop": (data.get("workshop") or {}).get("title", "")}
+    return {"statements": own, "wave": None} if own else None
+
+
 async def snapshot_page(request: Request) -> Response:
     row = _snapshot_or_none(request, request.path_params["snapshot_id"])
     if row is None:
@@ -106,6 +127,7 @@ async def snapshot_page(request: Request) -> Response:
     return html(request, "review/snapshot.html", row=row, snap=snap, analysis=analysis, density=density,
                 figures=figures(analysis, locale) if analysis else [], network_svg=svg,
                 explanations=explained(locale), siblings=siblings, ideas=idea_boards(snap),
+                ambition=ambition_of(request.app.state.snapshots, row, snap),
                 fmt=Spelling(locale))
 
 

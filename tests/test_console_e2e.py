@@ -36,24 +36,26 @@ def test_template_follow_me_and_phases(server):
 
         applied = host.http.post(f"/a/{workshop['id']}/modele", data={"template": "diagnostic"})
         assert applied.status_code == 303
-        agenda = await host.wait_for("Ambition partagée")
-        # The default "Diagnostic partagé" board is there already: the template adds only the ambition.
-        assert agenda.count('<span class="title">Diagnostic partagé</span>') == 1
+        agenda = await host.wait_for("Ambition de changement")
+        assert agenda.count('<span class="title">Diagnostic partagé</span>') == 2
+        # The template opens with the structured diagnosis, then the ambition agreed by consent.
+        assert agenda.count('<span class="kind">Diagnostic partagé</span>') == 1
+        assert agenda.count('<span class="kind">Ambition de changement</span>') == 1
         # Nothing moves for participants until the facilitator shows a board.
         assert 'id="stage-title">Diagnostic partagé' in await alice.wait_for('id="stage"')
         ambition = re.findall(r'name="board" value="(b\d+)">\s*<button class="small">[^<]*</button>', agenda)[-1]
 
         await host.ack(await host.act({"type": "board.show", "board": ambition}))
         for person in (alice, screen):
-            frame = await person.wait_for('id="stage-title">Ambition partagée')
-        assert "Écrivez une idée par note" in alice.frames[-1]
-        assert "Écrivez une idée par note" not in screen.frames[-1]
+            frame = await person.wait_for('id="stage-title">Ambition de changement')
+        assert "Proposez en une ou deux phrases" in alice.frames[-1]
+        assert "Proposez en une ou deux phrases" not in screen.frames[-1]
 
         await host.ack(await host.act({"type": "board.phase", "board": ambition, "phase": "locked"}))
         frame = await alice.wait_for('data-phase="locked"')
-        assert "Contributions fermées" in frame and 'name="type" value="note.add"' not in frame
-        op = await alice.act({"type": "note.add", "board": ambition, "text": "Trop tard"})
-        assert "fermé aux contributions" in await alice.refused(op)
+        assert "Verrouillé" in frame and 'name="type" value="ambition.propose"' not in frame
+        op = await alice.act({"type": "ambition.propose", "board": ambition, "text": "Trop tard"})
+        assert "Ce tableau est verrouillé." in await alice.refused(op)
 
         # A saved template comes back in the list, for this territory.
         saved = host.http.post(f"/a/{workshop['id']}/modeles", data={"name": "Mon déroulé du Parc"})

@@ -488,6 +488,91 @@ def test_the_systems_map_converges_through_loops_a_spotlight_and_moderation():
         screen = phone(machine, "écran").page.region(f"sy-{board}")
         assert "Départs du quartier" not in screen and "Départs du quartier" not in alice.page.region(f"sy-{board}")
         assert "Départs du quartier" in host.page.region(f"sy-{board}")
+
+
+def test_a_diagnosis_converges_on_every_screen_dots_moderation_and_a_carried_wave():
+    """Phones see their own tools and dots, the projector never a hidden item, and a wave carried
+    in through the shell (as the facilitator's POST does) reaches every page."""
+    from boards.diagnosis import decide_carry
+
+    machine = Convergence()
+    try:
+        alice, bob, host = phone(machine, "alice"), phone(machine, "bob"), phone(machine, "animation")
+        board = next(b.id for b in machine.ws.boards.values() if b.kind == "diagnosis")
+        item = {"type": "diagnosis.add", "board": board, "theme": "mobilite", "source": "lived"}
+        machine.send(host, {"type": "board.show", "board": board})
+        machine.send(alice, {**item, "nature": "need", "text": "Pas de bus le soir"})
+        machine.send(bob, {**item, "nature": "need", "text": "Trop cher"})
+        machine.send(bob, {**item, "nature": "resource", "text": "Le minibus associatif"})
+        machine.settle()
+        first, second, third = list(machine.ws.boards[board].data.items)
+        machine.send(host, {"type": "diagnosis.theme.rename", "board": board, "theme": "mobilite",
+                            "label": "Se déplacer"})
+        machine.send(host, {"type": "diagnosis.hide", "board": board, "item": third, "hidden": True})
+        machine._lose(bob)
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "prioritise"})
+        machine.send(alice, {"type": "diagnosis.dot", "board": board, "item": first, "on": True})
+        machine.send(bob, {"type": "diagnosis.dot", "board": board, "item": second, "on": True})
+        machine.settle()
+        wave = {"id": "s1", "label": "T0", "taken_at": "2026-01-01T12:00:00", "workshop": {"title": "Avant"},
+                "boards": [{"kind": "diagnosis", "diagnosis_themes": [], "diagnosis": [
+                    {"ref": "w0-d1", "theme": "logement", "nature": "missing", "source": "study",
+                     "text": "Logements trop petits", "status": "new", "votes": 0, "history": []}]}]}
+        ws = machine.ws
+        machine.shell.workshops.commit(ws, lambda state: decide_carry(
+            state, state.boards[board], Actor(host.me, FACILITATOR), wave))
+        carried = next(i.id for i in ws.boards[board].data.items.values() if i.carried)
+        machine.send(host, {"type": "diagnosis.review", "board": board, "item": carried, "status": "closed"})
+        machine.send(host, {"type": "diagnosis.settings", "board": board, "budget": 2, "anonymous": False})
+        machine.settle()
+        # A brake card linked from an item, edited on its own board while the diagnosis is shown.
+        levers = next(b.id for b in machine.ws.boards.values() if b.kind == "levers")
+        machine.send(host, {"type": "board.phase", "board": levers, "phase": "reveal"})
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "collect"})
+        machine.send(host, {"type": "card.add", "board": levers, "side": "frein", "category": "confiance",
+                            "text": "Peu de lignes le soir"})
+        machine.settle()
+        card = next(iter(machine.ws.boards[levers].data.cards))
+        machine.send(alice, {**item, "nature": "missing", "text": "Un bus de nuit", "cards": [card]})
+        machine.settle()
+        machine.send(host, {"type": "card.edit", "board": levers, "card": card, "side": "frein",
+                            "category": "confiance", "text": "Aucune ligne après 20 h"})
+        machine.settle()
+        screen = phone(machine, "écran").page.region("stage")
+        assert "Le minibus associatif" not in screen and "Logements trop petits" in screen
+        assert "Aucune ligne après 20 h" in screen
+    finally:
+        machine.close()
+
+
+def test_an_ambition_converges_through_two_consent_rounds_with_a_phone_offline():
+    """Answers reach their author only while a round is open, the counts everyone; closing shows
+    the objections to all; a phone offline during the round catches up on its own answer."""
+    machine = Convergence()
+    try:
+        alice, bob, host = phone(machine, "alice"), phone(machine, "bob"), phone(machine, "animation")
+        board = next(b.id for b in machine.ws.boards.values() if b.kind == "ambition")
+        machine.send(host, {"type": "board.show", "board": board})
+        machine.send(alice, {"type": "ambition.propose", "board": board, "text": "Un emploi pour chacun"})
+        machine.settle()
+        statement = next(iter(machine.ws.boards[board].data.statements))
+        machine.send(host, {"type": "board.phase", "board": board, "phase": "consent"})
+        machine.send(host, {"type": "ambition.round.open", "board": board, "statement": statement})
+        machine.send(alice, {"type": "ambition.answer", "board": board, "answer": "support"})
+        machine._lose(bob)
+        machine.send(bob, {"type": "ambition.answer", "board": board, "answer": "object", "reason": "Trop vague"})
+        machine.settle()
+        machine.send(host, {"type": "ambition.round.close", "board": board})
+        machine.send(host, {"type": "ambition.edit", "board": board, "statement": statement,
+                            "text": "Un emploi ou une formation pour chacun"})
+        machine.send(host, {"type": "ambition.round.open", "board": board, "statement": statement})
+        machine.settle()
+        machine.send(bob, {"type": "ambition.answer", "board": board, "answer": "reserve", "reason": "À mesurer"})
+        machine.settle()
+        machine.send(host, {"type": "ambition.round.close", "board": board})
+        machine.settle()
+        assert machine.ws.boards[board].data.statements[statement].agreed
+        assert "Adoptée par consentement" in phone(machine, "écran").page.region("stage")
     finally:
         machine.close()
 

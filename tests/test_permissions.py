@@ -82,6 +82,7 @@ POLICY = {
     ("POST", "/a/{workshop_id}/cartographie/{board_id}/import"): Rule({F}, OUTSIDERS | {P}),
     ("GET", "/a/{workshop_id}/cartographie/{board_id}/acteurs.csv"): Rule({F}, OUTSIDERS | {P}),
     ("GET", "/a/{workshop_id}/cartographie/{board_id}/liens.csv"): Rule({F}, OUTSIDERS | {P}),
+    ("POST", "/a/{workshop_id}/diagnostic/{board_id}/reprendre"): Rule({F}, OUTSIDERS | {P}),
     ("GET", "/coordination/bibliotheque"): Rule({C}, EVERYONE - {C}),
     ("GET", "/coordination/bibliotheque/export.{format}"): Rule({C}, EVERYONE - {C}),
     ("POST", "/coordination/bibliotheque/importer"): Rule({C}, EVERYONE - {C}, destructive=True),
@@ -159,7 +160,7 @@ async def build(srv: LiveServer) -> World:
     await host.connect(view="facilitator")
     await paula.connect()
     boards = {}
-    for kind in ("stakeholders", "indicators", "levers"):
+    for kind in ("stakeholders", "indicators", "levers", "diagnosis"):
         await host.ack(await host.act({"type": "board.add", "kind": kind, "title": f"Tableau {kind}"}))
         boards[kind] = f"b{host.seq}"
     await paula.ack(await paula.act({"type": "note.add", "board": "b2", "text": "Idée de Paula"}))
