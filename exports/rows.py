@@ -37,7 +37,7 @@ METRIC_COLUMNS = [("degree", "partenaires"), ("in_degree", "liens_recus"),
                   ("out_degree", "liens_donnes"), ("strength", "intensite"),
                   ("betweenness", "intermediarite"), ("closeness", "proximite"),
                   ("eigenvector", "influence"), ("core", "noyau"), ("community", "groupe"),
-                  ("constraint", "contrainte"), ("trust", "confiance"), ("value", "utilite")]
+                  ("constraint", "contrainte"), ("trust", "confiance"), ("value", "valeur")]
 
 
 def metric_table(analysis: dict) -> tuple[list, list]:

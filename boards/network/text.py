@@ -32,7 +32,7 @@ NETWORK_LABELS.update({
     "diameter": N_("Diamètre du plus grand morceau"),
     "ei_index": N_("Indice E-I (ouverture entre types)"),
     "trust_score": N_("Score de confiance du réseau"),
-    "value_score": N_("Score d'utilité du réseau"),
+    "value_score": N_("Score de valeur du réseau"),
 })
 
 ACTOR_LABELS = {
@@ -49,7 +49,7 @@ ACTOR_LABELS = {
 ACTOR_LABELS.update({
     "constraint": N_("Contrainte (Burt)"),
     "trust": N_("Confiance reçue"),
-    "value": N_("Utilité reçue"),
+    "value": N_("Valeur reçue"),
 })
 
 EXPLANATIONS = {
@@ -134,13 +134,13 @@ EXPLANATIONS.update({
                        "ensemble et lesquels restent chacun de leur côté."),
     "trust_score": N_("Moyenne des notes de confiance des liens évalués, rapportée à la note "
                       "la plus haute (4 = 100 %), comme dans les enquêtes PARTNER."),
-    "value_score": N_("Moyenne des notes d'utilité des liens évalués, rapportée à la note la "
+    "value_score": N_("Moyenne des notes de valeur des liens évalués, rapportée à la note la "
                       "plus haute (4 = 100 %), comme dans les enquêtes PARTNER."),
     "constraint": N_("Dit à quel point les partenaires d'un acteur sont liés entre eux et à "
                      "lui seul : haute, il dépend d'un petit cercle fermé ; basse, il relie des "
                      "partenaires qui ne se connaissent pas et garde des marges de manœuvre."),
     "trust": N_("Moyenne des notes de confiance (de 1 à 4) des liens de cet acteur."),
-    "value": N_("Moyenne des notes d'utilité (de 1 à 4) des liens de cet acteur."),
+    "value": N_("Moyenne des notes de valeur (de 1 à 4) des liens de cet acteur."),
     "broker_rule": N_("Un acteur est compté comme passeur si au moins deux fois plus de plus "
                       "courts chemins passent par lui qu'en moyenne par les acteurs reliés de "
                       "cette carte ; les cinq premiers sont montrés. Le seuil suit la taille de "
