@@ -151,3 +151,19 @@ def test_the_facilitator_turns_and_holds_the_projectors_pages_from_the_console()
     assert 'data-held="true"' in render.frame(room.ws, "screen", "fr")
     page(room.host, "play")
     assert not room.ws.screen_held
+
+
+def test_a_card_hidden_from_the_room_is_neither_gathered_nor_spotlit_on_the_projector_or_a_phone():
+    room = Room()
+    secret = "Une remarque masquée par la modération"
+    card = room.card(room.alice, secret)
+    room.phase("reveal")
+    spot(room, room.host, card)
+    room.phase("group")
+    # As the moderation's fold marks it (card.hide): on the facilitator's pages only.
+    room.data.cards[card].hidden = True
+    for view, me in (("screen", None), ("participant", room.bob)):
+        assert secret not in room.page(view, me), view
+    assert secret in room.page("facilitator", room.host)
+    with pytest.raises(Rejected, match="masquée"):
+        spot(room, room.host, card)

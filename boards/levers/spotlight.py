@@ -30,6 +30,8 @@ def decide(ws: Workshop, board: Board, actor: Actor, act: Spotlight) -> list[dic
             raise Rejected(N_("Les cartes sont encore privées : dévoilez-les avant d'en mettre une à l'écran."))
         if act.card not in data.cards:
             raise Rejected(N_("Cette carte n'existe plus."))
+        if getattr(data.cards[act.card], "hidden", False):
+            raise Rejected(N_("Cette carte est masquée : affichez-la pour tous avant de la mettre à l'écran."))
     target = act.card or None
     return [] if data.spotlight == target else [{"type": "card.spotlit", "board": board.id, "card": target}]
 

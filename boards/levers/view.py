@@ -93,19 +93,28 @@ def rows(board: Board, view: str) -> list[tuple[Category, list[Card], list[Card]
              sorted(cells.get((cat.id, "levier"), []), key=key)) for cat in data.categories.values()]
 
 
-def gathered(board: Board) -> list[tuple[object | None, list[Card]]]:
+def _masked(card: Card) -> bool:
+    """A card the facilitator hid from the room (moderation, `card.hide`) is on the facilitator's
+    pages only: never gathered on a phone or the projector, never in the spotlight."""
+    return bool(getattr(card, "hidden", False))
+
+
+def gathered(board: Board, view: str) -> list[tuple[object | None, list[Card]]]:
     """The group phase: each cluster with its cards, in the clusters' order, then the cards in
     none (None), always last, so that a card can be taken out of its cluster by dragging it there."""
     data = board.data
+    seen = (lambda c: True) if view == "facilitator" else (lambda c: not _masked(c))
     clusters = sorted(data.clusters.values(), key=lambda g: g.order)
-    loose = sorted((c for c in data.cards.values() if c.cluster not in data.clusters), key=lambda c: c.order)
-    return [(g, data.cluster_cards(g.id)) for g in clusters] + [(None, loose)]
+    loose = sorted((c for c in data.cards.values() if c.cluster not in data.clusters and seen(c)),
+                   key=lambda c: c.order)
+    return [(g, [c for c in data.cluster_cards(g.id) if seen(c)]) for g in clusters] + [(None, loose)]
 
 
 def spotlit(board: Board) -> Card | None:
-    """The card on the projector's whole screen; none while writing is private."""
+    """The card on the projector's whole screen; none while writing is private, nor a hidden one."""
     data = board.data
-    return data.cards.get(data.spotlight or "") if board.phase != "write" else None
+    card = data.cards.get(data.spotlight or "") if board.phase != "write" else None
+    return None if card is None or _masked(card) else card
 
 
 def voting_progress(ws: Workshop, board: Board) -> tuple[int, int, int]:

@@ -198,6 +198,9 @@ def check_screen(wall, label: str, expect_units: int | None = None) -> dict:
         if expect_units is not None:
             assert first["total"] == expect_units, (label, first["total"])
         found[(width, height)] = first
+        if first["total"]:
+            print(f"projector: {label} at {width}x{height}: {first['total']} units on {max(1, first['pages'])} "
+                  f"page(s), smallest text {first['smallest']:.0f} px")
     wall.set_viewport_size({"width": 1920, "height": 1080})
     return found
 
