@@ -93,6 +93,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections-per-address", type=int,
                         default=int(os.environ.get("MAILLAGE_CONNECTIONS_PER_ADDRESS", "400")),
                         help="open websockets allowed from one address (a venue's router)")
+    parser.add_argument("--join-guesses-per-address", type=int,
+                        default=int(os.environ.get("MAILLAGE_JOIN_GUESSES_PER_ADDRESS", "240")),
+                        help="wrong join codes allowed per minute from one address")
     return parser.parse_args(argv)
 
 
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> None:
                         coordinator_token=args.coordinator_token, https=args.https,
                         retention_days=int(args.retention_days) if args.retention_days else None,
                         broker_url=args.broker, send_timeout=args.send_timeout,
-                        flood_cooldown=args.flood_cooldown, connections_per_address=args.connections_per_address)
+                        flood_cooldown=args.flood_cooldown, connections_per_address=args.connections_per_address,
+                        join_guesses_per_address=args.join_guesses_per_address)
     app = create_app(settings)
     if settings.retention_days:
         privacy.purge_expired(app, settings.retention_days)

@@ -55,8 +55,7 @@ def random_value(rng: random.Random, depth: int = 0):
         return rng.randrange(-1000, 1000)
     if pick < 13:
         return [random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
-    return {random_value(rng, 3) if rng.random() < 0.2 and False else f"k{rng.randrange(9)}": random_value(rng, depth + 1)
-            for _ in range(rng.randrange(0, 4))}
+    return {f"k{rng.randrange(9)}": random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))}
 
 
 def mutate(message: dict, rng: random.Random, names: list[str]):
