@@ -109,7 +109,7 @@ def test_export_is_excel_friendly_and_neutralises_formulas():
     table = list(csv.reader(io.StringIO(body[3:].decode()), delimiter=";"))
     assert table[0][:2] == ["nom", "type"]
     assert table[1] == ["'=HYPERLINK(\"http://x\")", "autre", "faible pouvoir / faible intérêt", "0,25", "0,5",
-                        "1", "1", "a1", "périphérie"]
+                        "1", "1", "périphérie", "a1"]
     assert table[2][0] == "Café; « l'Étoile »" and table[2][3:5] == ["", ""]
     ties = list(csv.reader(io.StringIO(write(tie_rows(frozen, ["h"] * 11, "deux", "un"))[3:].decode()), delimiter=";"))
     assert ties[1] == ["'=HYPERLINK(\"http://x\")", "Café; « l'Étoile »", "projet commun", "2", "deux", "2,5", "",

@@ -44,7 +44,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # Column titles of the exports (catalogue ids; the route translates them for the reader).
 ACTOR_HEADERS = (N_("nom"), N_("type"), N_("zone"), "x", "y", N_("liens"),
-                 N_("organisation d'une personne présente"), N_("identifiant"), N_("zone dans l'autre disposition"))
+                 N_("organisation d'une personne présente"), N_("zone dans l'autre disposition"), N_("identifiant"))
 TIE_HEADERS = (N_("premier acteur"), N_("second acteur"), N_("type"), N_("force"), N_("sens"),
                N_("confiance moyenne"), N_("valeur moyenne"), N_("personnes ayant noté"),
                N_("identifiant du premier acteur"), N_("identifiant du second acteur"), N_("identifiant"))
@@ -189,11 +189,12 @@ def actor_rows(frozen: dict, headers: list[str], zone_label=str) -> list[list]:
     shown = frozen.get("layout")
     for actor in frozen["actors"]:
         zone = zone_label(actor["zone"]) if actor["zone"] else ""
-        # Each layout keeps its own placement: the zone the actor has in the layout not shown.
+        # Each layout keeps its own placement: the zone the actor has in the layout not shown
+        # (the identifier stays the last column, where scripts read it).
         other = [p["zone"] for layout, p in (actor.get("layouts") or {}).items() if layout != shown]
         rows.append([actor["name"], actor["type"], zone, decimal(actor["x"], 4), decimal(actor["y"], 4),
-                     degree.get(actor["id"], 0), int(actor["own"]), actor["id"],
-                     zone_label(other[0]) if other else ""])
+                     degree.get(actor["id"], 0), int(actor["own"]), zone_label(other[0]) if other else "",
+                     actor["id"]])
     return rows
 
 
