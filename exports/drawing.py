@@ -21,6 +21,7 @@ FRAME, MARGIN = 1000, 40
 WIDTH = FRAME - 2 * MARGIN
 LARGEST = 24  # radius of the most linked actor
 BAND_GAP = 30
+MIN_LABEL_CELL = 60  # grid cells narrower than this leave names to the hover title
 
 
 def radius(degree: int) -> float:
@@ -36,6 +37,14 @@ def grid(count: int, square: bool) -> tuple[float, int]:
     return cell, max(1, int(WIDTH // cell))
 
 
+def label_place(point: tuple[float, float], r: float, cell: float | None) -> dict:
+    """Where a name goes: right of a placed actor; centred under a grid actor, cut to its cell."""
+    x, y = point
+    if cell is None:
+        return {"tx": x + r + 3, "ty": y + 4, "anchor": "start", "chars": 28}
+    return {"tx": x, "ty": y + r + 13, "anchor": "middle", "chars": max(4, int(cell / 7))}
+
+
 def drawing(snapshot: dict, analysis: dict, positions: dict | None = None,
             key_of: dict | None = None) -> dict:
     """Nodes and edges, sized by partners and coloured by actor type (module docstring)."""
@@ -45,7 +54,7 @@ def drawing(snapshot: dict, analysis: dict, positions: dict | None = None,
     types = list(dict.fromkeys([*snapshot.get("actor_types", []), *(a["type"] for a in actors)]))
     colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(types)}
     degree = {a["id"]: metrics.get(a["id"], {}).get("degree", 0) for a in actors}
-    placed, size, waiting = {}, {}, []
+    placed, size, waiting, room = {}, {}, [], {}
     for actor in actors:
         key = key_of.get(actor["id"], actor["id"])
         if positions and key in positions:
@@ -67,12 +76,14 @@ def drawing(snapshot: dict, analysis: dict, positions: dict | None = None,
             row, column = divmod(i, columns)
             placed[actor["id"]] = (MARGIN + (column + 0.5) * cell, first + (row + 0.5) * cell)
             size[actor["id"]] = min(radius(degree[actor["id"]]), cell / 2 - 1)
+            room[actor["id"]] = cell
         if band:
             height = int(first + math.ceil(len(waiting) / columns) * cell + MARGIN)
     named = set(sorted(placed, key=lambda i: -degree[i])[:LABELLED])
     nodes = [{"id": a["id"], "name": a["name"], "type": a["type"], "x": placed[a["id"]][0],
               "y": placed[a["id"]][1], "r": size[a["id"]], "colour": colour[a["type"]],
-              "label": a["id"] in named, "degree": degree[a["id"]]}
+              "label": a["id"] in named and room.get(a["id"], FRAME) >= MIN_LABEL_CELL,
+              "degree": degree[a["id"]], **label_place(placed[a["id"]], size[a["id"]], room.get(a["id"]))}
              for a in actors]
     edges = [{"x1": placed[t["source"]][0], "y1": placed[t["source"]][1],
               "x2": placed[t["target"]][0], "y2": placed[t["target"]][1],
