@@ -75,6 +75,9 @@ def test_phones_draw_a_loop_the_projector_shows_it_and_the_facilitator_spotlight
     room.shot(bruno, "phone-360x640-drawing", full_page=True)
     room.shot(wall, "projector-1920x1080-drawing")
     no_scroll(wall)
+    for page in (bruno, wall):
+        audit.basics(page, contrast=True)
+    audit.basics(fac)
 
     # The room reads the loops; the facilitator spotlights the balancing one.
     set_phase(fac, "Lecture des boucles")
@@ -115,3 +118,13 @@ def test_phones_draw_a_loop_the_projector_shows_it_and_the_facilitator_spotlight
     expect(fac.locator(".sy-factor.hidden-note", has_text="Délais d'orientation")).to_be_visible()
     expect(wall.locator(".sy-spot")).to_be_hidden()
     room.shot(fac, "facilitator-1366x800", full_page=True)
+    # The remaining phases, as accessible as the others; links only, then nothing, on the phones.
+    set_phase(fac, "Liens seulement")
+    expect(amina.locator("form.sy-add")).to_have_count(0)
+    expect(amina.locator("form.sy-link")).to_be_visible()
+    audit.basics(amina, contrast=True)
+    set_phase(fac, "Carte fermée")
+    expect(amina.locator("form.sy-link")).to_have_count(0)
+    expect(amina.locator(".sy-factor .tools")).to_have_count(0)
+    audit.basics(amina, contrast=True)
+    audit.basics(fac)
