@@ -13,8 +13,11 @@
   var BACKOFF_BASE = 1000, BACKOFF_CAP = 30000;
   var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];   // the extension reconnects after these itself
   var FINAL = [4403, 4404];     // removed participant, unknown workshop: coming back is refused
-  var SLOW_DOWN = 4429;         // reconnected too soon: try again later, further apart
+  // Reconnected too soon, or flooding: try again later, further apart, and for a while do not
+  // count an answered hello as a sign that all is well.
+  var SLOW_DOWN = [4429, 1008];
   var attempts = 0;             // reconnections since a connection last brought a frame
+  var patientUntil = 0;
   var ended = false;            // closed for good (FINAL)
 
   // Actions not yet acknowledged survive a reload, or the phone's browser discarding the tab:
@@ -87,9 +90,11 @@
       }
       box.appendChild(p);
     });
-    // The outbox floats over the bottom of the screen: the page gets as much room below its last
-    // button, so that scrolling down always uncovers it.
-    body.style.paddingBottom = box.offsetHeight ? (box.offsetHeight + 16) + "px" : "";
+    // The outbox floats over the bottom of the screen. While a refusal stays there (six seconds),
+    // the page gets as much room below its last button, so that scrolling down uncovers it; the
+    // notes that pass in a second and a half leave the layout alone.
+    var lasting = box.querySelector(".out.refused");
+    body.style.paddingBottom = lasting ? (box.offsetHeight + 16) + "px" : "";
   }
 
   function settle(op, state) {
@@ -186,7 +191,7 @@
     if (e.detail.event && e.detail.event.target === replaced) { setConn(false); return; }  // a new one is on its way
     if (FINAL.indexOf(code) >= 0) { ended = true; setConn(false); return; }
     setConn(false);
-    if (code === SLOW_DOWN) { attempts += 1; }
+    if (SLOW_DOWN.indexOf(code) >= 0) { attempts += 1; patientUntil = Date.now() + 2 * BACKOFF_CAP; }
     if (RETRIED_BY_HTMX.indexOf(code) >= 0) { return; }
     var wrapper = e.detail.socketWrapper, dead = current;
     setTimeout(function () { if (current === dead && !ended) { wrapper.reconnect(); } }, backoff());
@@ -222,7 +227,7 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     var sync = document.getElementById("sync");
     if (!sync) { return; }
-    attempts = 0;                                    // a connection that answers: start afresh
+    if (Date.now() >= patientUntil) { attempts = 0; }  // a connection that answers: start afresh
     var seq = parseInt(sync.getAttribute("data-seq") || "", 10);
     if (!isNaN(seq)) { lastSeq = seq; }
     var acks = (sync.getAttribute("data-ack") || "").split(" ").filter(Boolean);
