@@ -488,6 +488,8 @@ def test_the_systems_map_converges_through_loops_a_spotlight_and_moderation():
         screen = phone(machine, "écran").page.region(f"sy-{board}")
         assert "Départs du quartier" not in screen and "Départs du quartier" not in alice.page.region(f"sy-{board}")
         assert "Départs du quartier" in host.page.region(f"sy-{board}")
+    finally:
+        machine.close()
 
 
 def test_a_diagnosis_converges_on_every_screen_dots_moderation_and_a_carried_wave():
