@@ -13,6 +13,7 @@ Functions are module-level so the process pool can pickle them by name.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import jinja2
 
@@ -65,6 +66,22 @@ COMPARISON_BUILDERS = {
 }
 
 
+def warm_up() -> None:
+    """Run once per worker as it starts: the first export of each kind would otherwise pay for
+    importing pyvis (which pulls IPython), compiling its templates and reading vis-network's
+    files, seconds on a busy machine, while the coordinator waits."""
+    import pyvis.network  # noqa: F401
+
+    from server.i18n import LOCALES
+    from .templating import TEMPLATES as folder, environment, vis_assets
+
+    vis_assets()
+    for locale in LOCALES:
+        for template in folder.glob("*.html"):
+            environment(locale).get_template(template.name)
+        page_environment(locale).get_template("review/_network.html")
+
+
 def _bytes(body) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else body
 
@@ -89,6 +106,7 @@ def comparison_export(name: str, before: tuple[str, str], after: tuple[str, str]
     return _bytes(COMPARISON_BUILDERS[name](before, after, result, sep, lang))
 
 
+@lru_cache(maxsize=None)
 def page_environment(locale: str) -> jinja2.Environment:
     """The interface's templates (review macros) rendered outside the server, in the worker."""
     from server.i18n import shipped_label, translations

@@ -117,8 +117,8 @@ async def snapshot_page(request: Request) -> Response:
                 if fold(s["territory"]) == fold(row["territory"]) and s["id"] != row["id"] and s["ready"]]
     locale = locale_of(request)
     if row["analysis"]:
-        parts = await request.app.state.snapshots.run(
-            jobs.snapshot_page, row["data"], row["analysis"], locale, translate(locale, "Réseau de coopération"))
+        parts = await _page_parts(request, jobs.snapshot_page, row["data"], row["analysis"], locale,
+                                  translate(locale, "Réseau de coopération"))
         snap, analysis, svg = parts["snap"], parts["analysis"], Markup(parts["svg"])
         density = parts["density"]
     else:  # analysis still running (in the worker): the page says so; a thread reads the header
@@ -129,6 +129,17 @@ async def snapshot_page(request: Request) -> Response:
                 explanations=explained(locale), siblings=siblings, ideas=idea_boards(snap),
                 ambition=ambition_of(request.app.state.snapshots, row, snap),
                 fmt=Spelling(locale))
+
+
+# A wave this small (as stored JSON) is drawn in a few milliseconds: its page is built here
+# rather than waiting for the worker process, which may be starting or busy with an analysis.
+INLINE_LIMIT = 100_000
+
+
+async def _page_parts(request: Request, function, data: str, analysis: str, *args):
+    if len(data) + len(analysis) <= INLINE_LIMIT:
+        return function(data, analysis, *args)
+    return await request.app.state.snapshots.run(function, data, analysis, *args)
 
 
 def _pair(request: Request):

@@ -51,6 +51,7 @@ WORKERS = 2
 def _in_background() -> None:
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
+    jobs.warm_up()
 
 
 class Snapshots:
