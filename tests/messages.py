@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import math
 import random
 from typing import Any, Iterator
 
@@ -122,9 +123,22 @@ def valid_messages(cls, pool: dict[str, list[str]], rng: random.Random, limit: i
         if not values:
             return
         options.append((field.name, values))
-    combos = list(itertools.product(*(values for _, values in options)))
-    rng.shuffle(combos)
-    for combo in combos[:limit]:
+    total = math.prod(len(values) for _, values in options)
+    if total <= 4 * limit:
+        combos = list(itertools.product(*(values for _, values in options)))
+        rng.shuffle(combos)
+        combos = combos[:limit]
+    else:
+        # Kinds with many fields (a diagnosis item has seven) have millions of combinations:
+        # draw `limit` distinct ones instead of listing them all.
+        seen: set[int] = set()
+        combos = []
+        while len(combos) < limit:
+            picks = tuple(rng.randrange(len(values)) for _, values in options)
+            if hash(picks) not in seen:
+                seen.add(hash(picks))
+                combos.append(tuple(values[i] for (_, values), i in zip(options, picks)))
+    for combo in combos:
         yield {"type": cls.TYPE, **{name: value for (name, _), value in zip(options, combo) if value is not None}}
 
 
