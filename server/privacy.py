@@ -27,7 +27,7 @@ from . import render
 
 log = logging.getLogger("maillage.privacy")
 
-# Close code for the phones of a deleted workshop: htmx does not reconnect after it.
+# Close code for the phones of a deleted workshop: the page does not reconnect after it (static/board.js).
 GONE = 4404
 DAY = 24 * 3600
 

@@ -207,7 +207,7 @@ class Workshops:
                     if client.participant == event["participant"]:
                         client.push(render.notice(client.locale, Rejected(
                             N_("L'animation vous a retiré de l'atelier."))))
-                        # 4403: htmx does not reconnect after it, unlike 1013.
+                        # 4403: the page does not reconnect after it, unlike every other code (static/board.js).
                         client.finish(4403)
 
     def perform(self, ws: Workshop, client: Client, role: str, message: dict) -> None:
