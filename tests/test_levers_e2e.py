@@ -3,6 +3,7 @@
 import asyncio
 import re
 
+from htmx_dom import regions
 from players import Person
 
 SECRET_A = "Les bailleurs ne viennent jamais aux réunions"
@@ -100,8 +101,9 @@ def test_private_writing_reveal_votes_from_two_phones_and_results(server):
         for person in (alice, bob, screen, host):
             frame = await person.wait_for(lambda f: SECRET_A in f and SECRET_B in f)
             assert 'class="lv-field"' in frame
-            # Anonymous by default: no author on any screen.
-            assert "Alice Arnaud" not in frame and "Bob Bernard" not in frame
+            # Anonymous by default: no author on any board (the facilitator's people panel names everyone).
+            shown = "".join(html for rid, html in regions(frame).items() if rid != "people")
+            assert "Alice Arnaud" not in shown and "Bob Bernard" not in shown
 
         await host.ack(await host.act({"type": "levers.settings", "board": board, "budget": "3", "per_card": "2"}))
         await host.ack(await host.act({"type": "board.phase", "board": board, "phase": "vote"}))

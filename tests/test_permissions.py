@@ -160,7 +160,7 @@ async def build(srv: LiveServer) -> World:
     await host.connect(view="facilitator")
     await paula.connect()
     boards = {}
-    for kind in ("stakeholders", "indicators", "levers", "diagnosis"):
+    for kind in ("stakeholders", "indicators", "levers", "diagnosis", "ambition", "systems"):
         await host.ack(await host.act({"type": "board.add", "kind": kind, "title": f"Tableau {kind}"}))
         boards[kind] = f"b{host.seq}"
     await paula.ack(await paula.act({"type": "note.add", "board": "b2", "text": "Idée de Paula"}))

@@ -249,7 +249,7 @@ def test_a_timer_that_closes_contributions_closes_them_everywhere_on_the_page(ro
     expect(field).to_have_value("Une idée en cours d'écriture")
     room.shot(phone, "time-up")
 
-    fac.get_by_role("button", name="Arrêter").click()
+    fac.get_by_role("button", name="Arrêter", exact=True).click()
     settled(fac)
     expect(phone.locator("#timer")).to_be_hidden()
     expect(phone.locator(".phase")).to_have_text("Phase : Contributions ouvertes")
