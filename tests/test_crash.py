@@ -14,7 +14,7 @@ import pytest
 
 from crash_workshop import Trial
 
-TRIALS = int(os.environ.get("MAILLAGE_CRASH_TRIALS", "20"))
+TRIALS = int(os.environ.get("MAILLAGE_CRASH_TRIALS", "10"))
 SEED = int(os.environ.get("MAILLAGE_CRASH_SEED", random.randrange(2**31)))
 
 
