@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common as c  # noqa: E402
 
-from server.store import PRAGMAS, Store  # noqa: E402
+from server.store import Store  # noqa: E402
+from server.store_sqlite import PRAGMAS  # noqa: E402
 
 COMMITS = 1_000
 REPEATS = 3
