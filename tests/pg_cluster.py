@@ -2,7 +2,7 @@
 
 PostgreSQL refuses to run as root, so when the tests run as root the cluster belongs to `nobody`
 (its folder is given to that user and every server program runs through `runuser`). Each test
-gets a database of its own in the one cluster, created from `template0` in a few milliseconds.
+gets a schema of its own in the one cluster (see `new_database`).
 """
 
 from __future__ import annotations
@@ -60,12 +60,15 @@ class Cluster:
         return f"postgresql://maillage@127.0.0.1:{self.port}/{database}"
 
     def new_database(self) -> str:
-        """A fresh, empty database; returns its URL."""
+        """A fresh, empty database for one test; returns its URL.
+
+        A schema of its own in the cluster's one database, named first in the search path: made
+        in a millisecond, where CREATE DATABASE copies a template (about a second on a busy machine)."""
         import psycopg
         name = "t_" + secrets.token_hex(6)
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        return self.url(name)
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        return self.url() + f"?options=-csearch_path%3D{name}"
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
