@@ -127,6 +127,9 @@ class Store:
     def tables_with(self, column: str) -> list[str]:
         raise NotImplementedError
 
+    def renumber(self, table: str, column: str) -> None:
+        """After rows were copied with their ids: the next id the database gives follows them."""
+
     def secure_delete(self) -> None:
         """Before deleting words: have freed space overwritten where the database can."""
 

@@ -80,6 +80,10 @@ class PostgresStore(Store):
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [STORE_LOCK])
             yield self
 
+    def renumber(self, table: str, column: str) -> None:
+        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                     f" COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)")
+
     def close(self) -> None:
         self.conn.close()
 
