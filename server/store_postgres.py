@@ -73,9 +73,11 @@ class PostgresStore(Store):
         with none named, the whole store is."""
         with self._lock, self.conn.transaction():
             if workshop_ids:
-                self.conn.execute("SELECT pg_advisory_xact_lock_shared(%s)", [STORE_LOCK])
-                for workshop_id in sorted(set(workshop_ids)):
-                    self.conn.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop_id])
+                # One round trip; workshops in a fixed order, so that two transactions naming the
+                # same workshops never wait for each other in a circle.
+                names = sorted(set(workshop_ids))
+                self.conn.execute("SELECT pg_advisory_xact_lock_shared(%s)"
+                                  + ", pg_advisory_xact_lock(1, hashtext(%s))" * len(names), [STORE_LOCK, *names])
             else:
                 self.conn.execute("SELECT pg_advisory_xact_lock(%s)", [STORE_LOCK])
             yield self
