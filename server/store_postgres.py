@@ -96,8 +96,9 @@ class PostgresStore(Store):
         return [row[0] for row in rows]
 
     def scrub(self, vacuum: bool = True) -> None:
-        """VACUUM FULL writes each table anew without its dead rows and drops the old files; the
-        write-ahead log keeps them until PostgreSQL recycles its segments (docs/security.md)."""
-        tables = self.tables_with("workshop_id") + ["workshops"] if vacuum else ["events"]
-        for table in tables:
-            self.execute(f'VACUUM FULL "{table}"')
+        """VACUUM removes the deleted rows' versions so no query can reach them again, without
+        stopping the other machines' commits (VACUUM FULL would lock each table for as long as it
+        takes to rewrite it). Their bytes may stay in freed space, the write-ahead log and backups
+        until overwritten (docs/deploy.md)."""
+        for table in self.tables_with("workshop_id") + ["workshops"] if vacuum else ["events"]:
+            self.execute(f'VACUUM "{table}"')

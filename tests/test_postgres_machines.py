@@ -63,3 +63,28 @@ async def scenario(first: Server, second: Server) -> None:
     carol = Person(first)
     assert carol.join(other["code"], "Carol").status_code == 303
     assert "Atelier du Sud" in carol.http.get(f"/a/{other['id']}").text
+
+
+def test_a_workshop_deleted_on_postgres_is_gone_from_the_database(postgres):
+    """Deleting and retention go through the same store interface: every table with a
+    workshop_id is emptied and vacuumed (VACUUM outside any transaction, as PostgreSQL demands)."""
+    from live_server import LiveServer
+    from server.store import Store
+
+    url = postgres.new_database()
+    canary = "CANARI-PG"
+    with LiveServer(url) as server:
+        host = Person(server)
+        workshop = host.create_workshop(f"Atelier {canary}", "QPV des Tilleuls")
+        kept = Person(server).create_workshop("Atelier gardé", "QPV des Tilleuls")
+        assert host.http.post(f"/a/{workshop['id']}/instantanes", data={"label": f"T0 {canary}"}).status_code == 303
+        done = host.http.post(f"/a/{workshop['id']}/supprimer", data={"code": workshop["code"]})
+        assert done.status_code == 200 and "supprim" in done.text
+        assert host.http.get(f"/a/{workshop['id']}/animation").status_code == 404
+        assert server.records.errors() == []
+    with Store(url) as store:
+        for table in store.tables_with("workshop_id"):
+            assert store.execute(f"SELECT COUNT(*) FROM {table} WHERE workshop_id = ?",
+                                 [workshop["id"]]).fetchone()[0] == 0, table
+        assert [row["id"] for row in store.workshops()] == [kept["id"]]
+        assert store.execute("SELECT COUNT(*) FROM events WHERE data LIKE ?", [f"%{canary}%"]).fetchone()[0] == 0
