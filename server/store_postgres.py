@@ -26,7 +26,10 @@ def _dialect(sql: str) -> str:
 
 class PostgresStore(Store):
     def __init__(self, target: str):
-        import psycopg
+        try:
+            import psycopg
+        except ImportError:
+            raise SystemExit("PostgreSQL needs psycopg: pip install -e '.[postgres]'") from None
         self.target = str(target)
         # Autocommit: a statement outside atomic()/transaction() is its own transaction, as on SQLite.
         self.conn = psycopg.connect(self.target, autocommit=True)

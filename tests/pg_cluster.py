@@ -37,15 +37,21 @@ class Cluster:
     def __init__(self, bindir: Path):
         self.bindir = bindir
         self.port = free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="maillage-pg-"))
-        self.data = self.folder / "data"
         self.user = "nobody" if os.geteuid() == 0 else None
+        # /tmp when the cluster runs as nobody: TMPDIR may be a folder only root can enter.
+        self.folder = Path(tempfile.mkdtemp(prefix="maillage-pg-", dir="/tmp" if self.user else None))
+        self.data = self.folder / "data"
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.user:
             command = ["runuser", "-u", self.user, "--", *command]
-        return subprocess.run(command, check=check, capture_output=True, text=True, cwd=self.folder)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=self.folder)
+        if check and done.returncode:
+            log = self.folder / "log"
+            raise RuntimeError(f"{args[0]} failed: {done.stderr or done.stdout}"
+                               + (log.read_text(errors="replace")[-2000:] if log.exists() else ""))
+        return done
 
     def start(self) -> "Cluster":
         if self.user:
