@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timezone
 import time
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from boards import rules
 from boards.model import PARTICIPANT
 from boards.state import replay
-from server import agendas, coordinator, library, transfer
+from server import agendas, coordinator, library, privacy, transfer
 from server.store import Store, now
 
 
@@ -125,6 +126,9 @@ def test_modules_store_and_read_through_the_same_interface(database):
         assert [(row["name"], row["territory"]) for row in agendas.saved(store, "QPV Nord")] == [
             ("Séance 1", "QPV Nord")]
         assert store.counts()["coordinator_tokens"] == 2 and store.sequences()[ws] == store.last_seq(ws)
+        # Retention: idle workshops found by their last event (a GROUP BY both databases accept).
+        assert privacy.expired(store, 30) == []
+        assert privacy.expired(store, 30, now=datetime(2100, 1, 1, tzinfo=timezone.utc)) == [ws]
 
 
 def test_a_workshop_file_travels_between_the_two_backends(database, tmp_path):
