@@ -71,7 +71,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--host", default=os.environ.get("MAILLAGE_HOST", "0.0.0.0"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("MAILLAGE_PORT", "8000")))
     parser.add_argument("--db", default=os.environ.get("MAILLAGE_DB", "maillage.db"),
-                        help="SQLite file holding every workshop (created if missing)")
+                        help="SQLite file holding every workshop (created if missing), or a PostgreSQL "
+                             "URL postgresql://user@host/base shared by several machines (pip install '.[postgres]')")
     parser.add_argument("--no-demo", action="store_true", help="do not create the demo workshop")
     parser.add_argument("--public-url", default=os.environ.get("MAILLAGE_PUBLIC_URL"),
                         help="address phones use, e.g. https://ateliers.example.org (default: LAN address)")
@@ -97,6 +98,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         default=int(os.environ.get("MAILLAGE_JOIN_GUESSES_PER_ADDRESS", "240")),
                         help="wrong join codes allowed per minute from one address")
     return parser.parse_args(argv)
+
+
+def shown_database(target: str) -> str:
+    """The SQLite file's full path, or the PostgreSQL URL without its password."""
+    from server.store import is_postgres
+    if not is_postgres(target):
+        return os.path.abspath(target)
+    from urllib.parse import urlsplit
+    parts = urlsplit(target)
+    host = parts.hostname or ""
+    where = f"{parts.username}@{host}" if parts.username else host
+    return f"{parts.scheme}://{where}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def ensure_demo(app, url: str) -> dict:
@@ -146,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(settings)
     if settings.retention_days:
         privacy.purge_expired(app, settings.retention_days)
-    print(f"\nMaillage est prêt : {url}/   (base : {os.path.abspath(args.db)})")
+    print(f"\nMaillage est prêt : {url}/   (base : {shown_database(args.db)})")
     if capacity:
         print(f"Connexions simultanées possibles : {capacity} (limite de fichiers ouverts du système)")
     print(f"Coordination : {url}/coordination   (jeton : {app.state.coordinator_token})")

@@ -19,13 +19,9 @@ from .pages import html, locale_of
 from .store import now
 
 NAME = Text(60)
-SCHEMA = """CREATE TABLE IF NOT EXISTS agenda_templates (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL, territory TEXT NOT NULL,
-    boards TEXT NOT NULL, created_at TEXT NOT NULL)"""
 
 
 def saved(db, territory: str | None = None) -> list[dict]:
-    db.execute(SCHEMA)
     sql, params = "SELECT id, name, territory, boards FROM agenda_templates", []
     if territory is not None:
         sql, params = sql + " WHERE territory = ?", [territory]
@@ -69,7 +65,7 @@ async def apply(request: Request) -> Response:
     if choice in console.TEMPLATES:
         entries = [(kind, translate(locale, title), title) for kind, title in console.TEMPLATES[choice][1]]
     elif choice.startswith("saved:") and choice[6:].isascii() and choice[6:].isdigit():
-        rows = [r for r in saved(request.app.state.store.db) if r["id"] == int(choice[6:])]
+        rows = [r for r in saved(request.app.state.store) if r["id"] == int(choice[6:])]
         entries = [(kind, title, title) for kind, title in json.loads(rows[0]["boards"])] if rows else []
     else:
         entries = []
@@ -102,8 +98,7 @@ async def save(request: Request) -> Response:
         return html(request, "error.html", 400, message_key=None,
                     message=translate(locale, refusal.message, refusal.params))
     entries = [(board.kind, board.title) for board in ws.boards.values()]
-    db = request.app.state.store.db
-    db.execute(SCHEMA)
+    db = request.app.state.store
     with db.atomic():
         db.execute("INSERT INTO agenda_templates (name, territory, boards, created_at) VALUES (?, ?, ?, ?)",
                    [name, ws.territory, json.dumps(entries, ensure_ascii=False), now()])

@@ -192,8 +192,7 @@ def create_app(settings: Settings) -> Starlette:
     # Without a token on the command line, one is made once and kept, and run.py prints it.
     app.state.coordinator_token = settings.coordinator_token or store.secret("coordinator")
     app.state.workshops = Workshops(store, hub)
-    app.state.snapshots = snapshots.Snapshots(store.db)
-    store.db.execute(coordinator.SCHEMA)
+    app.state.snapshots = snapshots.Snapshots(store)
     # Tasks that outlive their request (snapshot analyses): kept referenced until done.
     app.state.background = set()
     app.state.join_limiter = auth.JoinLimiter(per_client=settings.join_failures_per_minute,

@@ -22,9 +22,6 @@ from .store import now
 
 SESSION_KEY = "coordinator"
 NATIONAL = True
-SCHEMA = """CREATE TABLE IF NOT EXISTS coordinator_tokens (
-    id INTEGER PRIMARY KEY, label TEXT NOT NULL, territory TEXT NOT NULL,
-    digest TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)"""
 
 
 @dataclass(frozen=True)
@@ -49,8 +46,7 @@ def scope(request: Request) -> Scope | None:
         return Scope(None)
     if not isinstance(value, int) or isinstance(value, bool):
         return None
-    db = request.app.state.store.db
-    row = db.execute("SELECT territory FROM coordinator_tokens WHERE id = ? AND revoked_at IS NULL",
+    row = request.app.state.store.execute("SELECT territory FROM coordinator_tokens WHERE id = ? AND revoked_at IS NULL",
                      [value]).fetchone()
     return Scope(row[0]) if row else None
 
@@ -100,7 +96,7 @@ async def sign_in(request: Request) -> Response:
     elif expected and auth.same_secret(token, expected):
         granted = NATIONAL
     else:
-        granted = _territorial(request.app.state.store.db, token) if token else None
+        granted = _territorial(request.app.state.store, token) if token else None
         if granted is None:
             limiter.failed(address, browser)
             message = translate(locale_of(request), "Jeton de coordination incorrect.")
@@ -120,7 +116,6 @@ async def sign_out(request: Request) -> Response:
 def add_token(db, label: str, territory: str) -> str:
     """A new territorial token; returned once, only its digest is kept."""
     token = auth.new_key()
-    db.execute(SCHEMA)
     with db.atomic():
         db.execute("INSERT INTO coordinator_tokens (label, territory, digest, created_at) VALUES (?, ?, ?, ?)",
                    [label, territory, _digest(token), now()])
@@ -134,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     from .store import Store
     parser = argparse.ArgumentParser(prog="python -m server.coordinator",
                                      description="Coordinator tokens scoped to one territory.")
-    parser.add_argument("--db", default="maillage.db")
+    parser.add_argument("--db", default="maillage.db", help="SQLite file or postgresql:// URL")
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add", help="make a token for one territory's coordination")
     add.add_argument("--territory", required=True)
@@ -143,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="stop a token at once")
     revoke.add_argument("id", type=int)
     args = parser.parse_args(argv)
-    store = Store(args.db)
-    db = store.db
-    db.execute(SCHEMA)
+    store = db = Store(args.db)
     try:
         if args.command == "add":
             territory = " ".join(args.territory.split())

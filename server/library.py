@@ -36,21 +36,10 @@ from .store import now
 SHIPPED = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
 UPLOAD_MAX = 1_000_000
 HOME = "/coordination/bibliotheque"
-SCHEMA = """CREATE TABLE IF NOT EXISTS indicator_library (
-    version INTEGER PRIMARY KEY,
-    saved_at TEXT NOT NULL,
-    action TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    document TEXT NOT NULL
-)"""
 
 
 class Stale(Exception):
     """The library changed between the moment a form was shown and the moment it was sent."""
-
-
-def ensure_schema(db) -> None:
-    db.execute(SCHEMA)
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +49,6 @@ def shipped() -> tuple[dict, ...]:
 
 def current(db, version: int | None = None) -> tuple[int, list[dict]]:
     """(version, library): the latest saved, or `version`; version 0 is the shipped library."""
-    ensure_schema(db)
     if version == 0:
         return 0, [dict(item) for item in shipped()]
     if version is None:
@@ -75,14 +63,14 @@ def current(db, version: int | None = None) -> tuple[int, list[dict]]:
 
 
 def history(db, limit: int = 10) -> list[dict]:
-    ensure_schema(db)
-    return list(db.query("SELECT version, saved_at, action, detail, json_array_length(document) AS size "
-                         "FROM indicator_library ORDER BY version DESC LIMIT ?", [limit]))
+    rows = db.query("SELECT version, saved_at, action, detail, document "
+                    "FROM indicator_library ORDER BY version DESC LIMIT ?", [limit])
+    return [{**{k: v for k, v in row.items() if k != "document"}, "size": len(json.loads(row["document"]))}
+            for row in rows]
 
 
 def save(db, base: int, library: list[dict], action: str, detail: str = "") -> int:
     """Stores `library` as the version after `base`, or raises Stale if `base` is no longer the latest."""
-    ensure_schema(db)
     with db.atomic():
         latest = db.execute("SELECT COALESCE(MAX(version), 0) FROM indicator_library").fetchone()[0]
         if latest != base:
@@ -100,7 +88,7 @@ def _texts(request: Request, refusal: lib.LibraryInvalid) -> list[str]:
 
 
 def _index(request: Request, status: int = 200, problems: list[str] | None = None, filename: str = "") -> Response:
-    db = request.app.state.store.db
+    db = request.app.state.store
     version, library = current(db)
     return html(request, "library/index.html", status, version=version, groups=lib.grouped(library),
                 count=len(library), history=history(db), problems=problems or [], filename=filename,
@@ -143,7 +131,7 @@ async def export(request: Request) -> Response:
     kind = request.path_params["format"]
     asked = request.query_params.get("version", "")
     try:
-        version, library = current(request.app.state.store.db, int(asked) if asked.isascii() and asked.isdigit() else None)
+        version, library = current(request.app.state.store, int(asked) if asked.isascii() and asked.isdigit() else None)
     except KeyError:
         raise HTTPException(404) from None
     if kind == "csv":
@@ -179,7 +167,7 @@ async def import_file(request: Request) -> Response:
         return _index(request, 413, too_big, filename)
     try:
         library = lib.parse_file(filename, data)
-        save(request.app.state.store.db, _base(form), library, "import", filename)
+        save(request.app.state.store, _base(form), library, "import", filename)
     except lib.LibraryInvalid as refusal:
         return _index(request, 400, _texts(request, refusal), filename)
     except Stale:
@@ -189,7 +177,7 @@ async def import_file(request: Request) -> Response:
 
 def _edit(request: Request, item: dict | None, original: str, status: int = 200,
           problems: list[str] | None = None, version: int | None = None) -> Response:
-    latest, library = current(request.app.state.store.db)
+    latest, library = current(request.app.state.store)
     return html(request, "library/edit.html", status, item=item or {}, original=original,
                 dimensions=lib.dimensions(library), version=latest if version is None else version,
                 problems=problems or [], limits=lib.LIMITS)
@@ -199,7 +187,7 @@ async def edit_form(request: Request) -> Response:
     if not is_national(request):
         return _national_only(request)
     wanted = request.query_params.get("id", "")
-    _, library = current(request.app.state.store.db)
+    _, library = current(request.app.state.store)
     item = next((i for i in library if i["id"] == wanted), None)
     if wanted and item is None:
         raise HTTPException(404)
@@ -214,7 +202,7 @@ async def save_indicator(request: Request) -> Response:
     fields = {key: str(form.get(key, "")) for key in lib.KEYS}
     if str(form.get("dimension_new", "")).strip():
         fields["dimension"] = str(form["dimension_new"])
-    db = request.app.state.store.db
+    db = request.app.state.store
     base = _base(form)
     _, library = current(db)
     try:
@@ -232,7 +220,7 @@ async def delete(request: Request) -> Response:
         return _national_only(request)
     form = await request.form()
     target = str(form.get("id", ""))
-    db = request.app.state.store.db
+    db = request.app.state.store
     _, library = current(db)
     item = next((i for i in library if i["id"] == target), None)
     if form.get("confirm") != "oui":
@@ -264,7 +252,7 @@ async def seed(request: Request) -> Response:
     if facilitator is None:
         return html(request, "error.html", 403, message_key="facilitator_only")
     workshops = request.app.state.workshops
-    _, library = current(request.app.state.store.db)
+    _, library = current(request.app.state.store)
     previous = indicators.previous_wave(workshops.states.values(), ws)
     try:
         # Decided and committed with no await in between, like every other action of this workshop.

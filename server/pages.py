@@ -90,7 +90,7 @@ def _live_page(request: Request, ws, view: str, **extra) -> Response:
         from .agendas import saved
 
         facilitator_key = request.app.state.store.workshop(ws.id)["facilitator_key"]
-        extra["saved_templates"] = saved(request.app.state.store.db, ws.territory)
+        extra["saved_templates"] = saved(request.app.state.store, ws.territory)
         extra["snapshots"] = request.app.state.snapshots.listing(ws.id)
     screen_key = auth.screen_key(request.app.state.secret, ws.id)
     return html(request, f"workshop/{view}.html", ws=ws, view=view,

@@ -1,10 +1,9 @@
 """Privacy: a workshop deleted for good, a retention period, a contribution's words erased, and log
 lines that keep no one's address.
 
-Deleting is not enough with SQLite: a deleted row stays in its page until the page is reused, and
-in the write-ahead log until a checkpoint. So the connection deletes with `secure_delete` on (freed
-space is overwritten with zeros), then VACUUM rebuilds the file and a TRUNCATE checkpoint empties
-the WAL: a text typed in a deleted workshop is then nowhere in the files.
+Deleting is not enough: a deleted row stays in the database's files until they are rewritten. So
+each store scrubs after deleting (server/store_sqlite.py, server/store_postgres.py): on SQLite a
+text typed in a deleted workshop is then nowhere in the files.
 """
 
 from __future__ import annotations
@@ -36,36 +35,21 @@ class ScrubFailed(RuntimeError):
     """The WAL could not be emptied (a reader held it): deleted data may remain in the -wal file."""
 
 
-def scrub(db, vacuum: bool = True) -> None:
-    """Leaves no trace of deleted rows: zeroed free space, a rebuilt file, an empty WAL."""
-    if vacuum:
-        db.execute("VACUUM")
-    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    if busy:
-        raise ScrubFailed("wal_checkpoint(TRUNCATE) was blocked by a reader")
-
-
-def _tables_of_workshops(db) -> list[str]:
-    """Every table with a workshop_id column: today's (events, ops, snapshots...) and tomorrow's."""
-    tables = [row[0] for row in db.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return [t for t in tables if any(col[1] == "workshop_id" for col in db.execute(f'PRAGMA table_info("{t}")'))]
-
-
 def erase(app, workshop_ids: list[str]) -> int:
     """Deletes workshops and everything stored about them; returns how many existed."""
     store, workshops, hub = app.state.store, app.state.workshops, app.state.hub
-    db = store.db
-    db.execute("PRAGMA secure_delete=ON")
+    store.secure_delete()
     found = 0
-    with db.atomic():
+    # Every table with a workshop_id column: today's (events, ops, snapshots...) and tomorrow's.
+    tables = store.tables_with("workshop_id")
+    with store.transaction(*workshop_ids):
         for workshop_id in workshop_ids:
-            for table in _tables_of_workshops(db):
-                db.execute(f'DELETE FROM "{table}" WHERE workshop_id = ?', [workshop_id])
-            found += db.execute("DELETE FROM workshops WHERE id = ?", [workshop_id]).rowcount
+            for table in tables:
+                store.execute(f'DELETE FROM "{table}" WHERE workshop_id = ?', [workshop_id])
+            found += store.execute("DELETE FROM workshops WHERE id = ?", [workshop_id]).rowcount
     for workshop_id in workshop_ids:
         _forget(workshops, hub, workshop_id)
-    scrub(db)
+    store.scrub()
     return found
 
 
@@ -82,18 +66,18 @@ def _forget(workshops, hub, workshop_id: str) -> None:
 
 # Retention ----------------------------------------------------------------------------------
 
-def expired(db, days: int, now: datetime | None = None) -> list[str]:
+def expired(store, days: int, now: datetime | None = None) -> list[str]:
     """Workshops with no activity for more than `days` days (last event, or creation)."""
     now = now or datetime.now(timezone.utc)
     limit = (now - timedelta(days=days)).isoformat(timespec="seconds")
-    rows = db.execute(
+    rows = store.execute(
         "SELECT w.id FROM workshops w LEFT JOIN events e ON e.workshop_id = w.id"
         " GROUP BY w.id HAVING COALESCE(MAX(e.at), w.created_at) < ?", [limit])
     return [row[0] for row in rows]
 
 
 def purge_expired(app, days: int) -> int:
-    ids = expired(app.state.store.db, days)
+    ids = expired(app.state.store, days)
     if ids:
         erase(app, ids)
         log.info("retention: %d workshop(s) idle for more than %d days deleted", len(ids), days)
@@ -139,26 +123,25 @@ def redact(app, ws, board_id: str, key: str, item_id: str) -> bool:
 
     The state is the fold of the events, so this is done only if replaying the edited log gives
     exactly the live state; otherwise nothing is changed and False is returned."""
-    db = app.state.store.db
+    store = app.state.store
     texts = _free_text_fields()
-    db.execute("PRAGMA secure_delete=ON")
+    store.secure_delete()
     try:
-        with db.atomic():
-            rows = db.execute(
-                "SELECT seq, data FROM events WHERE workshop_id = ? AND json_extract(data, '$.board') = ?"
-                " AND json_extract(data, ?) = ?", [ws.id, board_id, f"$.{key}", item_id]).fetchall()
-            for seq, data in rows:
+        with store.transaction(ws.id):
+            for seq, data in store.execute("SELECT seq, data FROM events WHERE workshop_id = ?", [ws.id]).fetchall():
                 body = json.loads(data)
+                if body.get("board") != board_id or body.get(key) != item_id:
+                    continue
                 blank = {k: ("" if k in texts and isinstance(v, str) else v) for k, v in body.items()}
                 if blank != body:
-                    db.execute("UPDATE events SET data = ? WHERE workshop_id = ? AND seq = ?",
+                    store.execute("UPDATE events SET data = ? WHERE workshop_id = ? AND seq = ?",
                                [json.dumps(blank, ensure_ascii=False), ws.id, seq])
             if repr(replay(ws.id, app.state.store.events(ws.id))) != repr(ws):
                 raise _Mismatch
     except _Mismatch:
         log.warning("redaction skipped: replay would differ from the live state (%s)", ws.id)
         return False
-    scrub(db, vacuum=False)
+    store.scrub(vacuum=False)
     return True
 
 

@@ -35,11 +35,6 @@ from exports import jobs
 
 log = logging.getLogger("maillage.snapshots")
 LABEL = Text(80)
-SCHEMA = """CREATE TABLE IF NOT EXISTS snapshots (
-    id TEXT PRIMARY KEY,
-    workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
-    territory TEXT NOT NULL, label TEXT NOT NULL, seq INTEGER NOT NULL, taken_at TEXT NOT NULL,
-    data TEXT NOT NULL, analysis TEXT)"""
 
 
 # The worker yields the CPU to the live boards: at niceness 10 the scheduler gives it about a
@@ -55,9 +50,8 @@ def _in_background() -> None:
 
 
 class Snapshots:
-    def __init__(self, db):
-        self.db = db
-        db.execute(SCHEMA)
+    def __init__(self, store):
+        self.db = store
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -99,7 +93,7 @@ class Snapshots:
 
     def raw(self, snapshot_id: str) -> dict | None:
         """The row with its data and analysis as stored (JSON text, for the worker)."""
-        rows = list(self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id]))
+        rows = self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
         return rows[0] if rows else None
 
     def get(self, snapshot_id: str) -> dict | None:
@@ -115,7 +109,7 @@ class Snapshots:
         params = []
         if workshop_id is not None:
             sql, params = sql + " WHERE workshop_id = ?", [workshop_id]
-        return list(self.db.query(sql + " ORDER BY taken_at, id", params))
+        return [{**row, "ready": bool(row["ready"])} for row in self.db.query(sql + " ORDER BY taken_at, id", params)]
 
 
 async def take(request: Request) -> Response:

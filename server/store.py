@@ -1,8 +1,15 @@
-"""SQLite through sqlite-utils: schema migrations, event append, replay, operation ids.
+"""The store: schema, event append, replay, operation ids, on SQLite or PostgreSQL.
 
-Every change of a workshop is one row of `events`, numbered per workshop. An
-action's events and its operation id are committed in one transaction, so a
-retried operation is recognised exactly when its effects exist.
+Every change of a workshop is one row of `events`, numbered per workshop. An action's events and
+its operation id are committed in one transaction, so a retried operation is recognised exactly
+when its effects exist.
+
+One interface, two implementations (server/store_sqlite.py, server/store_postgres.py). Everything
+above the store speaks the same small dialect: `execute` (a cursor: fetchone, fetchall, rowcount,
+iteration), `query` (rows as dicts) and `atomic()`, with `?` placeholders that each backend
+translates, and SQL both databases understand (`INSERT ... ON CONFLICT DO NOTHING`, no JSON
+functions). The schema is written once below; `{serial}` and `{without_rowid}` are the two words
+where the databases differ.
 """
 
 from __future__ import annotations
@@ -10,19 +17,8 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import sqlite3
 from datetime import datetime, timezone
 from typing import Iterator
-
-import sqlite_utils
-
-PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    # FULL: an acknowledged action survives a power cut, not only a killed process.
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
-)
 
 MIGRATIONS = [
     """
@@ -42,83 +38,132 @@ MIGRATIONS = [
         data TEXT NOT NULL,
         at TEXT NOT NULL,
         PRIMARY KEY (workshop_id, seq)
-    ) WITHOUT ROWID;
+    ){without_rowid};
     CREATE TABLE ops (
         workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
         participant TEXT NOT NULL,
         op TEXT NOT NULL,
         seq INTEGER NOT NULL,
         PRIMARY KEY (workshop_id, participant, op)
-    ) WITHOUT ROWID;
+    ){without_rowid};
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Tables that modules used to create when first used; IF NOT EXISTS: older SQLite files have them.
+    """
+    CREATE TABLE IF NOT EXISTS snapshots (
+        id TEXT PRIMARY KEY,
+        workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
+        territory TEXT NOT NULL, label TEXT NOT NULL, seq INTEGER NOT NULL, taken_at TEXT NOT NULL,
+        data TEXT NOT NULL, analysis TEXT);
+    CREATE TABLE IF NOT EXISTS coordinator_tokens (
+        id {serial}, label TEXT NOT NULL, territory TEXT NOT NULL,
+        digest TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
+    CREATE TABLE IF NOT EXISTS indicator_library (
+        version INTEGER PRIMARY KEY, saved_at TEXT NOT NULL, action TEXT NOT NULL,
+        detail TEXT NOT NULL, document TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS agenda_templates (
+        id {serial}, name TEXT NOT NULL, territory TEXT NOT NULL,
+        boards TEXT NOT NULL, created_at TEXT NOT NULL);
+    """,
 ]
+
+# Tables in an order that respects their references (a copy fills them in this order).
+TABLES = ("workshops", "events", "ops", "meta", "snapshots", "coordinator_tokens", "indicator_library",
+          "agenda_templates")
+# Tables whose id the database numbers itself.
+SERIAL = {"coordinator_tokens": "id", "agenda_templates": "id"}
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Store:
-    def __init__(self, path: str):
-        self.path = path
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        for pragma in PRAGMAS:
-            self.db.execute(pragma)
-        self._migrate()
+def is_postgres(target: str) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
 
-    def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.db.atomic():
-                for statement in filter(str.strip, script.split(";")):
-                    self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number}")
+
+def statements(script: str, words: dict[str, str]) -> list[str]:
+    return [s.strip() for s in script.format(**words).split(";") if s.strip()]
+
+
+class Store:
+    """`Store(target)` opens a PostgreSQL URL (postgresql://...) or an SQLite file path."""
+
+    target: str
+
+    def __new__(cls, target=None, *args, **kwargs):
+        if cls is Store:
+            if is_postgres(str(target)):
+                from .store_postgres import PostgresStore
+                cls = PostgresStore
+            else:
+                from .store_sqlite import SqliteStore
+                cls = SqliteStore
+        return super().__new__(cls)
+
+    # What each backend provides ----------------------------------------------------------------
+
+    def execute(self, sql: str, params=()):
+        raise NotImplementedError
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        raise NotImplementedError
+
+    def atomic(self):
+        """A transaction (a savepoint when nested): all or nothing, no ordering lock."""
+        raise NotImplementedError
+
+    def transaction(self, *workshop_ids: str):
+        """The transaction in which a decision is read and written, see the backends."""
+        raise NotImplementedError
+
+    def reopen(self) -> "Store":
+        """A new store with its own connection to the same database (for another thread)."""
+        return type(self)(self.target)
 
     def close(self) -> None:
-        self.db.close()
+        raise NotImplementedError
+
+    def tables_with(self, column: str) -> list[str]:
+        raise NotImplementedError
+
+    def renumber(self, table: str, column: str) -> None:
+        """After rows were copied with their ids: the next id the database gives follows them."""
+
+    def secure_delete(self) -> None:
+        """Before deleting words: have freed space overwritten where the database can."""
+
+    def scrub(self, vacuum: bool = True) -> None:
+        """After deleting: leave no trace of the deleted rows in the database's files."""
+        raise NotImplementedError
+
+    # Shared, portable ---------------------------------------------------------------------------
 
     def secret(self, name: str) -> str:
-        """A random secret kept in the database so it survives restarts."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [name]).fetchone()
+        """A random secret kept in the database so it survives restarts (and is shared by machines)."""
+        row = self.execute("SELECT value FROM meta WHERE key = ?", [name]).fetchone()
         if row:
             return row[0]
-        value = secrets.token_urlsafe(32)
-        with self.db.atomic():
-            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [name, value])
-        return value
+        with self.atomic():
+            self.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         [name, secrets.token_urlsafe(32)])
+        # Another process may have written it first: everyone keeps the stored one.
+        return self.execute("SELECT value FROM meta WHERE key = ?", [name]).fetchone()[0]
 
     def create_workshop(self, row: dict, events: list[dict]) -> list[dict]:
-        with self.db.atomic():
-            self.db.execute(
+        with self.atomic():
+            self.execute(
                 "INSERT INTO workshops (id, join_code, facilitator_key, title, territory, created_at, demo)"
-                " VALUES (:id, :join_code, :facilitator_key, :title, :territory, :created_at, :demo)",
-                row,
-            )
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [row["id"], row["join_code"], row["facilitator_key"], row["title"], row["territory"],
+                 row["created_at"], row["demo"]])
             return self._insert(row["id"], 0, events)
 
     def append(self, workshop_id: str, after_seq: int, events: list[dict],
                participant: str | None = None, op: str | None = None) -> list[dict]:
         """Commits events (numbered after `after_seq`) and the operation id in one transaction."""
-        with self.transaction():
+        with self.transaction(workshop_id):
             return self.insert(workshop_id, after_seq, events, participant, op)
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """A write transaction taken at once (BEGIN IMMEDIATE).
-
-        Holding SQLite's write lock from the first read means that what is read
-        inside (the events other processes committed) is still the latest when
-        the new events are written: the database itself orders every decision.
-        """
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
 
     def insert(self, workshop_id: str, after_seq: int, events: list[dict],
                participant: str | None = None, op: str | None = None) -> list[dict]:
@@ -126,50 +171,75 @@ class Store:
         stored = self._insert(workshop_id, after_seq, events)
         if op is not None and participant is not None:
             last = stored[-1]["seq"] if stored else after_seq
-            self.db.execute(
-                "INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
-                [workshop_id, participant, op, last])
+            self.execute("INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
+                         [workshop_id, participant, op, last])
         return stored
 
     def _insert(self, workshop_id: str, after_seq: int, events: list[dict]) -> list[dict]:
         stamp = now()
-        stored = []
+        stored, rows = [], []
         for offset, event in enumerate(events, start=1):
             event = {**event, "seq": after_seq + offset, "at": stamp}
             body = {k: v for k, v in event.items() if k not in ("seq", "type", "at")}
-            self.db.execute(
-                "INSERT INTO events (workshop_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)",
-                [workshop_id, event["seq"], event["type"], json.dumps(body, ensure_ascii=False), stamp])
+            rows.append([workshop_id, event["seq"], event["type"], json.dumps(body, ensure_ascii=False), stamp])
             stored.append(event)
+        if rows:
+            self.executemany("INSERT INTO events (workshop_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)", rows)
         return stored
 
+    def executemany(self, sql: str, rows: list) -> None:
+        for row in rows:
+            self.execute(sql, row)
+
     def op_seq(self, workshop_id: str, participant: str, op: str) -> int | None:
-        row = self.db.execute(
-            "SELECT seq FROM ops WHERE workshop_id = ? AND participant = ? AND op = ?",
-            [workshop_id, participant, op]).fetchone()
+        row = self.execute("SELECT seq FROM ops WHERE workshop_id = ? AND participant = ? AND op = ?",
+                           [workshop_id, participant, op]).fetchone()
         return row[0] if row else None
 
     def events(self, workshop_id: str, after: int = 0) -> Iterator[dict]:
-        cursor = self.db.execute(
+        rows = self.execute(
             "SELECT seq, type, data, at FROM events WHERE workshop_id = ? AND seq > ? ORDER BY seq",
-            [workshop_id, after])
-        for seq, kind, data, at in cursor:
+            [workshop_id, after]).fetchall()
+        for seq, kind, data, at in rows:
             yield {**json.loads(data), "type": kind, "seq": seq, "at": at}
 
     def workshops(self) -> list[dict]:
-        return list(self.db.query("SELECT * FROM workshops ORDER BY created_at, id"))
+        return self.query("SELECT * FROM workshops ORDER BY created_at, id")
 
     def workshop(self, workshop_id: str) -> dict | None:
-        rows = list(self.db.query("SELECT * FROM workshops WHERE id = ?", [workshop_id]))
+        rows = self.query("SELECT * FROM workshops WHERE id = ?", [workshop_id])
         return rows[0] if rows else None
 
     def last_seq(self, workshop_id: str) -> int:
-        row = self.db.execute("SELECT MAX(seq) FROM events WHERE workshop_id = ?", [workshop_id]).fetchone()
+        row = self.execute("SELECT MAX(seq) FROM events WHERE workshop_id = ?", [workshop_id]).fetchone()
         return row[0] or 0
 
     def workshop_id_for_code(self, code: str) -> str | None:
-        row = self.db.execute("SELECT id FROM workshops WHERE join_code = ?", [code]).fetchone()
+        row = self.execute("SELECT id FROM workshops WHERE join_code = ?", [code]).fetchone()
         return row[0] if row else None
 
     def code_in_use(self, code: str) -> bool:
-        return self.db.execute("SELECT 1 FROM workshops WHERE join_code = ?", [code]).fetchone() is not None
+        return self.execute("SELECT 1 FROM workshops WHERE join_code = ?", [code]).fetchone() is not None
+
+    def counts(self) -> dict[str, int]:
+        return {table: self.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
+
+    def sequences(self) -> dict[str, int]:
+        """Each workshop's last event number (0 for none)."""
+        return {row[0]: row[1] or 0 for row in self.execute(
+            "SELECT w.id, MAX(e.seq) FROM workshops w LEFT JOIN events e ON e.workshop_id = w.id GROUP BY w.id")}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@contextlib.contextmanager
+def opened(target: str):
+    store = Store(target)
+    try:
+        yield store
+    finally:
+        store.close()

@@ -59,7 +59,7 @@ def _digest(body: dict) -> str:
 
 
 def export_workshop(store, workshop_id: str) -> bytes:
-    db = store.db
+    db = store
     row = store.workshop(workshop_id)
     if row is None:
         raise TransferRefused(N_("Atelier inconnu."))
@@ -69,15 +69,11 @@ def export_workshop(store, workshop_id: str) -> bytes:
         "SELECT participant, op, seq FROM ops WHERE workshop_id = ? ORDER BY seq, participant, op", [workshop_id])]
     snapshots = [dict(zip(SNAPSHOT_FIELDS, r)) for r in db.execute(
         f"SELECT {', '.join(SNAPSHOT_FIELDS)} FROM snapshots WHERE workshop_id = ? ORDER BY taken_at, id",
-        [workshop_id])] if _has_table(db, "snapshots") else []
+        [workshop_id])]
     body = {"workshop": {k: row[k] for k in WORKSHOP_FIELDS}, "events": events, "ops": ops,
             "snapshots": snapshots}
     document = {"format": FORMAT, "version": VERSION, "sha256": _digest(body), **body}
     return json.dumps(document, ensure_ascii=False).encode()
-
-
-def _has_table(db, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone() is not None
 
 
 def read_file(data: bytes) -> dict:
@@ -147,12 +143,12 @@ def _merged(ours: str, theirs: str) -> str | None:
 
 def import_workshop(store, data: bytes, allowed=lambda territory: True) -> Imported:
     body = read_file(data)
-    db, workshop = store.db, body["workshop"]
+    db, workshop = store, body["workshop"]
     if not allowed(workshop["territory"]):
         raise TransferRefused(N_("Ce fichier est un atelier du territoire « %(territory)s » : votre accès de "
                                  "coordination ne couvre pas ce territoire."), territory=workshop["territory"][:80])
     workshop_id = workshop["id"]
-    with store.transaction():
+    with store.transaction(workshop_id):
         row = store.workshop(workshop_id)
         created = row is None
         if created:
@@ -184,15 +180,13 @@ def import_workshop(store, data: bytes, allowed=lambda territory: True) -> Impor
                 db.execute("UPDATE events SET data = ? WHERE workshop_id = ? AND seq = ?", [merged, workshop_id, seq])
                 erased += 1
         for participant, op, seq in body["ops"]:
-            db.execute("INSERT OR IGNORE INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
+            db.execute("INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                        [workshop_id, participant, op, seq])
         snapshots = _import_snapshots(db, workshop, body["snapshots"])
     return Imported(workshop_id, created, added, snapshots, erased, code)
 
 
 def _import_snapshots(db, workshop: dict, snapshots: list[dict]) -> int:
-    from .snapshots import SCHEMA
-    db.execute(SCHEMA)
     added = 0
     for snap in snapshots:
         owner = db.execute("SELECT workshop_id FROM snapshots WHERE id = ?", [snap["id"]]).fetchone()
@@ -200,8 +194,8 @@ def _import_snapshots(db, workshop: dict, snapshots: list[dict]) -> int:
             raise TransferRefused(N_("Un instantané d'un autre atelier porte déjà l'identifiant %(id)s : "
                                      "rien n'a été importé."), id=snap["id"][:20])
         cursor = db.execute(
-            "INSERT OR IGNORE INTO snapshots (id, workshop_id, territory, label, seq, taken_at, data, analysis)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO snapshots (id, workshop_id, territory, label, seq, taken_at, data, analysis)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [snap["id"], workshop["id"], workshop["territory"], snap.get("label", ""), snap.get("seq", 0),
              snap.get("taken_at", ""), snap["data"], snap.get("analysis")])
         added += cursor.rowcount
@@ -302,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     from .store import Store
     parser = argparse.ArgumentParser(prog="python -m server.transfer",
                                      description="Export a workshop to one file, or import such a file.")
-    parser.add_argument("--db", default="maillage.db")
+    parser.add_argument("--db", default="maillage.db", help="SQLite file or postgresql:// URL")
     commands = parser.add_subparsers(dest="command", required=True)
     out = commands.add_parser("export", help="write one workshop to a file")
     out.add_argument("workshop_id")

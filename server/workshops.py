@@ -123,7 +123,7 @@ class Workshops:
         """
         if self.broker is not None and not self.broker.healthy:
             raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
-        with self.store.transaction():
+        with self.store.transaction(ws.id):
             caught = self._read_new(ws)
             if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
                 stored, seen = [], True

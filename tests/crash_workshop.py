@@ -263,10 +263,11 @@ class Trial:
         per_phone = self.actions // self.phone_count
         phones = []
         for number in range(self.phone_count):
-            person = Person(self.server)
+            person = self._person(number)
             assert person.join(workshop["code"], f"Téléphone {number}").status_code == 303
             steps = script(self.rng, per_phone, f"p{number}")
             phones.append(Phone(person, steps, board="b2"))
+        self.phones, self.workshop_id = phones, workshop["id"]
         start = time.monotonic()
         killer = asyncio.create_task(self._killer(phones, start))
         playing = asyncio.create_task(asyncio.wait_for(
@@ -293,7 +294,7 @@ class Trial:
             for phone in phones:
                 await phone.person.close()
         elapsed = time.monotonic() - start
-        self.server.stop()
+        self._settled()
         final = self._check_file({op for p in phones for op in p.acked})
         final.update(self._replay(workshop["id"], phones))
         return {
@@ -305,16 +306,27 @@ class Trial:
             "tracebacks": sum(text.count("Traceback") for text in self.stderr),
         }
 
-    def _replay(self, workshop_id: str, phones: list[Phone]) -> dict:
-        """The workshop as the file holds it, against the script: each action exactly once."""
+    def _settled(self) -> None:
+        """The script is played: the server stops, so that the file is checked at rest."""
+        self.server.stop()
+
+    def _person(self, number: int) -> Person:
+        """Where phone `number` plays."""
+        return Person(self.server)
+
+    def _rows(self, workshop_id: str) -> list[tuple[str, str]]:
         db = sqlite3.connect(self.server.db)
         try:
-            rows = db.execute("SELECT type, data FROM events WHERE workshop_id = ? ORDER BY seq",
+            return db.execute("SELECT type, data FROM events WHERE workshop_id = ? ORDER BY seq",
                               [workshop_id]).fetchall()
-            authors = {json.loads(d)["participant"]: json.loads(d)["name"]
-                       for t, d in rows if t == "participant.joined"}
         finally:
             db.close()
+
+    def _replay(self, workshop_id: str, phones: list[Phone]) -> dict:
+        """The workshop as the file holds it, against the script: each action exactly once."""
+        rows = self._rows(workshop_id)
+        authors = {json.loads(d)["participant"]: json.loads(d)["name"]
+                   for t, d in rows if t == "participant.joined"}
         written: dict[str, int] = {}
         deleted: dict[str, int] = {}
         notes: dict[str, tuple[str, str]] = {}

@@ -79,6 +79,11 @@ def test_commit_times_both_sides():
     figures(commit.measure(commits=5, repeats=1), "ours_p50_ms", "anchor_p50_ms")
 
 
+def test_commit_times_postgres_beside_sqlite(postgres):
+    result = commit.measure(commits=5, repeats=1, postgres=postgres.new_database())
+    figures(result, "ours_p50_ms", "postgres_p50_ms", "postgres_p50_ratio")
+
+
 def test_stall_takes_real_snapshots_and_times_acks(monkeypatch):
     monkeypatch.setattr(stall, "CLIENTS", 6)
     monkeypatch.setattr(stall, "SENDERS", 2)

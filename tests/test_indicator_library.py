@@ -138,7 +138,7 @@ def test_storage_keeps_whole_versions_and_refuses_stale_saves(tmp_path):
 
     store = Store(str(tmp_path / "bibliotheque.db"))
     try:
-        db = store.db
+        db = store
         version, library = stored.current(db)
         assert version == 0 and library == shipped() and stored.history(db) == []
         changed = lib.remove(library, "inter4")
@@ -156,6 +156,6 @@ def test_storage_keeps_whole_versions_and_refuses_stale_saves(tmp_path):
     # The table survives a restart: a new connection reads the same latest version.
     again = Store(str(tmp_path / "bibliotheque.db"))
     try:
-        assert stored.current(again.db)[0] == 1
+        assert stored.current(again)[0] == 1
     finally:
         again.close()

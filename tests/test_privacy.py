@@ -194,7 +194,7 @@ def test_the_retention_period_is_applied_while_the_server_runs(tmp_path):
         old = Person(server).create_workshop("Atelier laissé de côté", "QPV")
         recent = Person(server).create_workshop("Atelier en cours", "QPV")
         then = (datetime.now(timezone.utc) - timedelta(days=31)).isoformat(timespec="seconds")
-        server.call(lambda: server.app.state.store.db.execute(
+        server.call(lambda: server.app.state.store.execute(
             "UPDATE events SET at = ? WHERE workshop_id = ?", [then, old["id"]]))
         deadline = time.monotonic() + 10
         while server.call(lambda: server.app.state.workshops.get(old["id"])) is not None:
