@@ -25,7 +25,7 @@ MIN_EASE = 70
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}|%%")
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 HOW_TO_ADD = ("add it at the end of server/locale/falc/LC_MESSAGES/messages.po with its easy-to-read "
-              "msgstr (README, \"Languages\")")
+              "msgstr (README, \"Facile à lire\")")
 
 
 def falc():
