@@ -126,9 +126,22 @@ def test_the_measures_catch_hard_text():
     assert reading_ease([hard]) < MIN_EASE < reading_ease(["Écrivez 1 idée par carte.", "Votez."])
 
 
-def test_language_is_french_for_readers_and_numbers():
-    assert translate("falc", "Rejoindre un atelier") == "Entrer dans un atelier"
-    assert translate("falc", "Coordination") == "Coordination"  # exempt: coordinators only
+def test_a_coordinator_may_read_the_report_in_easy_to_read_french():
+    """Numbers are written as in French; the figures' explanations are plain; the report's own
+    headings, for coordinators only, stay in standard French."""
+    import exports
+    from boards.network import analyse
+    from exports.templating import number, percent
+    from test_exports import make_wave
+
+    assert (number(1234.5, 1, "falc"), percent(0.222, 1, "falc")) == (number(1234.5, 1, "fr"),
+                                                                      percent(0.222, 1, "fr"))
+    snapshot = make_wave()
+    page = exports.report_html(snapshot, analyse(snapshot), locale="falc")
+    assert '<html lang="fr">' in page
+    assert "La part des liens possibles qui existent vraiment." in page
+    assert "Part des coopérations possibles" not in page
+    assert "Le réseau en chiffres" in page  # exempt
 
 
 def test_pages_switch_to_easy_to_read(server):
