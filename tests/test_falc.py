@@ -98,6 +98,34 @@ def test_every_message_is_easy_to_read_or_exempt_with_a_reason():
     assert not exempt_but_seen, f"shown outside coordinators' pages, so it cannot be exempt: {exempt_but_seen[:10]}"
 
 
+# The same word for the same thing: the standard interface's word -> the word FALC uses instead
+# (README, "Facile à lire"). "valeur", never "utilité", is a tie's second rating.
+PLAIN_WORDS = {
+    r"animation": "la personne qui anime", r"phases?": "étape", r"projection": "grand écran",
+    r"instantanés?": "vague", r"pseudonymes?": "surnom", r"catégories?": "famille",
+    r"regroupements?": "groupe de cartes", r"référentiels?": "liste des indicateurs",
+    r"dimensions?": "domaine", r"facteurs?": "chose importante", r"capitaines?": "chef de table",
+    r"consentement": "se mettre d'accord", r"réserves?": "doute", r"objections?": "contre",
+    r"utilité": "valeur", r"supprim\w*": "effacer", r"modifi\w*": "changer", r"masqu\w*": "cacher",
+    r"dévoil\w*": "montrer", r"verrouill\w*": "fermer", r"contributions?": "idée",
+    r"priorisation": "choisir", r"cartographie": "carte des acteurs", r"saisi\w*": "écrire",
+}
+# The facilitator's name in the people panel, as a workshop created in FALC stores it.
+NAMES = {"Animation"}
+
+
+def test_the_same_word_for_the_same_thing():
+    found = []
+    for entry in falc():
+        if not entry.id or entry.id in NAMES:
+            continue
+        for text in forms(entry.string):
+            for word, plain in PLAIN_WORDS.items():
+                if text and re.search(rf"\b{word}\b", text, re.IGNORECASE):
+                    found.append((text, f"write « {plain} »"))
+    assert not found, found[:10]
+
+
 def test_catalogue_lists_no_message_the_code_no_longer_has():
     stale = sorted({m.id if isinstance(m.id, str) else m.id[0] for m in falc() if m.id}
                    - set(source_messages()))
