@@ -38,7 +38,9 @@ def forms(value) -> list[str]:
 
 
 def exemption(entry) -> str | None:
-    return next((c[len(EXEMPT):].strip() for c in entry.user_comments if c.startswith(EXEMPT)), None)
+    """The reason an entry keeps standard French, if it does (a comment may run over several lines)."""
+    text = " ".join(entry.user_comments).strip()
+    return text[len(EXEMPT):].strip() if text.startswith(EXEMPT) else None
 
 
 def translated(catalogue):
