@@ -18,7 +18,7 @@ EXEMPT = "exempt:"
 # common indicator library and the workshop transfer. Participants, facilitators and the screen
 # never see them.
 COORDINATOR_ONLY = re.compile(
-    r"^(templates/(review|exports|library)/|exports/|server/(review|library|coordinator|transfer)\.py"
+    r"^(templates/(review|exports)/|templates/library/(index|edit)\.html|exports/|server/(review|library|coordinator|transfer)\.py"
     r"|boards/indicators/library\.py)")
 MAX_WORDS = 15
 MIN_EASE = 70
