@@ -23,7 +23,7 @@ from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
-from server.i18n import DEFAULT, shipped_label, translate, translations
+from server.i18n import DEFAULT, language, shipped_label, translate, translations
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "exports"
 VIS_VERSION = "9.1.2"
@@ -55,17 +55,17 @@ def number(value, digits: int = 2, locale: str = DEFAULT) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return format_decimal(value, locale=locale)
-    return format_decimal(value, format="#,##0" + _fraction(digits), locale=locale)
+        return format_decimal(value, locale=language(locale))
+    return format_decimal(value, format="#,##0" + _fraction(digits), locale=language(locale))
 
 
 def percent(value, digits: int = 0, locale: str = DEFAULT) -> str:
     """A share (0.222) as a percentage in the reader's language: "22,2 %" or "22.2%"."""
     if value is None:
         return "—"
-    pattern = Locale.parse(locale).percent_formats[None].pattern
+    pattern = Locale.parse(language(locale)).percent_formats[None].pattern
     return format_percent(value, format=pattern.replace("#,##0", "#,##0" + _fraction(digits), 1),
-                          locale=locale)
+                          locale=language(locale))
 
 
 def clip(text, limit: int = 120) -> str:
@@ -90,7 +90,7 @@ def environment(locale: str = DEFAULT) -> jinja2.Environment:
     env.filters.update(num=lambda value, digits=2: number(value, digits, locale),
                        pct=lambda value, digits=0: percent(value, digits, locale),
                        clip=clip, default_label=lambda value: shipped_label(locale, value))
-    env.globals.update(locale=locale)
+    env.globals.update(locale=locale, html_lang=language(locale))
     return env
 
 

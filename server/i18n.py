@@ -15,8 +15,15 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES = ("fr", "en")
+LOCALES = ("fr", "en", "falc")
 DEFAULT = "fr"
+# "Facile à lire" (FALC, the European easy-to-read rules) is French in other words: pages say
+# lang="fr" (screen readers and speech synthesis pick a French voice) and numbers and dates are
+# written as in French. Its catalogue is Babel's locale variant fr@falc.
+LANGUAGE = {"fr": "fr", "en": "en", "falc": "fr"}
+BABEL_LOCALE = {"fr": "fr", "en": "en", "falc": "fr@falc"}
+# How the switcher names each choice, in that choice's own words.
+SWITCH_LABELS = {"fr": "FR", "en": "EN", "falc": "Facile à lire"}
 CATALOGUES = Path(__file__).parent / "locale"
 # The common indicator library as shipped; its French texts are catalogue messages too.
 LIBRARY = Path(__file__).resolve().parent.parent / "boards" / "data" / "indicators.json"
@@ -36,7 +43,7 @@ def translations(locale: str) -> gettext.NullTranslations:
     if locale == DEFAULT or not po.exists():
         return French()
     with po.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
+        catalog = read_po(handle, locale=BABEL_LOCALE.get(locale, locale))
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -48,8 +55,16 @@ def translate(locale: str, message: str, params: dict | None = None) -> str:
     return text % params if params else text
 
 
+def language(locale: str) -> str:
+    """The BCP 47 tag of a page in `locale` (its `lang` attribute), and the locale Babel formats
+    its numbers and dates in."""
+    return LANGUAGE.get(locale, DEFAULT)
+
+
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
-    """The reader's language: their explicit choice, else the browser's preference, else French."""
+    """The reader's language: their explicit choice, else the browser's preference, else French.
+
+    "Facile à lire" is only ever an explicit choice: no browser asks for it."""
     if cookie in LOCALES:
         return cookie
     ranked = []

@@ -67,6 +67,9 @@ def env(locale: str) -> jinja2.Environment:
     environment.install_gettext_translations(i18n.translations(locale), newstyle=True)
     environment.globals.update(
         locale=locale,
+        html_lang=i18n.language(locale),
+        language_of=i18n.language,
+        switch_labels=i18n.SWITCH_LABELS,
         locales=i18n.LOCALES,
         kinds=KINDS,
         qr_svg=qr_svg,
