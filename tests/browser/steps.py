@@ -68,6 +68,12 @@ def add_board(fac, title: str, kind: str) -> None:
     settled(fac)
 
 
+def ideas_board(fac, title: str = "Idées du quartier") -> None:
+    """A free ideas board, on stage: a new workshop opens on the structured diagnosis."""
+    add_board(fac, title, "Idées")
+    show_board(fac, title)
+
+
 def show_board(fac, title: str) -> None:
     """Follow me: every screen switches to this board."""
     fac.locator("#agenda li", has_text=title).get_by_role("button", name="Montrer à tous").click()

@@ -130,19 +130,23 @@ def test_hostile_text_in_every_field_stays_text(room):
     shows(phone, title, "#ws-title")
     expect(fac.locator("#people .people li", has_text=IMG)).to_contain_text(RTL)
 
-    # Ideas: a long note, a script, then an edit. ---------------------------------------------------
-    for text in (long(500), SCRIPT):
-        phone.get_by_label("Votre idée").fill(text)
-        phone.get_by_role("button", name="Ajouter la note").tap()
+    # The shared diagnosis: a long contribution, a script, then an edit. ----------------------------
+    for text in (long(280), SCRIPT):
+        form = phone.locator("form.dg-compose")
+        form.get_by_label("Thème").select_option(label="Emploi")
+        form.get_by_label("C'est…").select_option(label="Besoin")
+        form.get_by_label("D'où vient ce savoir ?").select_option(label="Expérience vécue")
+        form.get_by_label("Votre contribution").fill(text)
+        form.get_by_role("button", name="Ajouter au diagnostic").tap()
         settled(phone)
-    note = phone.locator(".note", has_text=SCRIPT)
-    note.get_by_text("Modifier", exact=True).tap()
-    note.get_by_label("Texte de la note").fill(OOB)
-    note.get_by_role("button", name="Enregistrer").tap()
+    item = phone.locator(".dg-item", has=phone.locator(".dg-text", has_text=SCRIPT))
+    item.locator("summary", has_text="Modifier").tap()
+    item.get_by_label("Texte", exact=True).fill(OOB)
+    item.get_by_role("button", name="Enregistrer").tap()
     settled(phone)
     for page in (phone, fac, wall):
-        shows(page, long(500), ".note .text")
-        shows(page, OOB, ".note .text")
+        shows(page, long(280), ".dg-item .dg-text")
+        shows(page, OOB, ".dg-item .dg-text")
         inert(page)
 
     # The map: hostile type lists, actors, a tie. ---------------------------------------------------
