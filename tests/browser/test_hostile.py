@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed, download_all, open_offline_html
-from .steps import add_board, create_workshop, join, screen_link, set_phase, settled, show_board
+from .steps import add_board, contribute, create_workshop, join, screen_link, set_phase, settled, show_board
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,7 @@ def test_hostile_text_in_every_field_stays_text(room):
     expect(fac.locator("#people .people li", has_text=SVG)).to_contain_text("sans téléphone")
     fac.get_by_text("Appliquer un modèle de déroulé").click()
     fac.get_by_label("Enregistrer ce déroulé comme modèle").fill(CMD)
-    fac.get_by_role("button", name="Enregistrer", exact=True).click()
+    fac.locator("form[action$='/modeles']").get_by_role("button", name="Enregistrer", exact=True).click()
     fac.wait_for_url("**/animation")
     expect(fac.get_by_label("Modèle").locator("option", has_text=CMD)).to_have_count(1)
     for text in (BRACES, LINK, HTMX, long(80)):
@@ -132,13 +132,7 @@ def test_hostile_text_in_every_field_stays_text(room):
 
     # The shared diagnosis: a long contribution, a script, then an edit. ----------------------------
     for text in (long(280), SCRIPT):
-        form = phone.locator("form.dg-compose")
-        form.get_by_label("Thème").select_option(label="Emploi")
-        form.get_by_label("C'est…").select_option(label="Besoin")
-        form.get_by_label("D'où vient ce savoir ?").select_option(label="Expérience vécue")
-        form.get_by_label("Votre contribution").fill(text)
-        form.get_by_role("button", name="Ajouter au diagnostic").tap()
-        settled(phone)
+        contribute(phone, "Emploi", "Besoin", "Expérience vécue", text)
     item = phone.locator(".dg-item", has=phone.locator(".dg-text", has_text=SCRIPT))
     item.locator("summary", has_text="Modifier").tap()
     item.get_by_label("Texte", exact=True).fill(OOB)
