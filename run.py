@@ -113,21 +113,48 @@ def shown_database(target: str) -> str:
 
 
 def ensure_demo(app, url: str) -> dict:
+    """The demo workshop: the whole agenda, opening on a systems map with its two loops, a shared
+    diagnosis and an ambition already begun, so that every board has something to show."""
     store, workshops = app.state.store, app.state.workshops
     demo = next((row for row in store.workshops() if row["demo"]), None)
     if demo is None:
-        demo = workshops.create("Atelier de démonstration", "QPV des Tilleuls", demo=True)
-        ws = workshops.get(demo["id"])
+        from boards import console, rules
+        from boards.actions import parse
         from boards.model import Actor, FACILITATOR
-        from boards.ideas import AddNote
-        from boards import rules
 
-        host = workshops.facilitator(ws, "Animation")
-        board = next(iter(ws.boards))
-        for text in ("Les acteurs se connaissent mal d'une structure à l'autre",
-                     "Des permanences communes au centre social",
-                     "Les habitants ne savent pas à qui s'adresser"):
-            workshops.commit(ws, rules.decide(ws, Actor(host, FACILITATOR), AddNote(board, text)))
+        agenda = tuple((title, kind) for kind, title in console.TEMPLATES["complet"][1])
+        demo = workshops.create("Atelier de démonstration", "QPV des Tilleuls", boards=agenda, demo=True)
+        ws = workshops.get(demo["id"])
+        host = Actor(workshops.facilitator(ws, "Animation"), FACILITATOR)
+        board = {b.kind: b.id for b in ws.boards.values()}
+
+        def act(message: dict) -> list[dict]:
+            events = rules.decide(ws, host, parse(message))
+            workshops.commit(ws, events)
+            return events
+
+        factors = {}
+        for text in ("Interconnaissance entre structures", "Orientations réussies", "Confiance des habitants",
+                     "Fréquentation des permanences", "Charge des conseillers"):
+            factors[text] = act({"type": "factor.add", "board": board["systems"], "text": text})[0]["factor"]
+        for cause, effect, polarity in (
+                ("Interconnaissance entre structures", "Orientations réussies", "+"),
+                ("Orientations réussies", "Confiance des habitants", "+"),
+                ("Confiance des habitants", "Fréquentation des permanences", "+"),
+                ("Fréquentation des permanences", "Interconnaissance entre structures", "+"),
+                ("Fréquentation des permanences", "Charge des conseillers", "+"),
+                ("Charge des conseillers", "Orientations réussies", "-")):
+            act({"type": "link.add", "board": board["systems"], "source": factors[cause],
+                 "target": factors[effect], "polarity": polarity})
+        for theme, nature, source, text in (
+                ("mobilite", "need", "lived", "Pas de bus après 20 h vers la zone d'activités"),
+                ("emploi", "works", "partner", "Des permanences communes au centre social"),
+                ("emploi", "need", "lived", "Les habitants ne savent pas à qui s'adresser"),
+                ("garde", "missing", "study", "Aucune crèche à horaires décalés")):
+            act({"type": "diagnosis.add", "board": board["diagnosis"], "theme": theme, "nature": nature,
+                 "source": source, "text": text})
+        act({"type": "ambition.propose", "board": board["ambition"],
+             "text": "Chaque habitant sans emploi trouve un interlocuteur à moins de 15 minutes de chez lui"})
     return demo
 
 

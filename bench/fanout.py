@@ -92,7 +92,7 @@ async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> d
             bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes_seen["first_bytes"]))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
-                runs["ours"].append(await window(server, ours_conns, people[:SENDERS], lg.note, rate, seconds,
+                runs["ours"].append(await window(server, ours_conns, people[:SENDERS], room.note, rate, seconds,
                                                  [server, bare]))
                 runs["anchor"].append(await window(
                     bare, bare_conns, bare_conns[:SENDERS],

@@ -77,7 +77,7 @@ async def ours_storm(phones: int, console: bool, cap: float) -> dict:
     room = await lg.open_workshop(server.port)
     fac = await lg.facilitator(room)
     for k in range(SEED_NOTES):
-        await fac({**lg.note(k), "text": f"Idée de départ {k + 1} : mieux connaître les partenaires du quartier"})
+        await fac({**room.note(k), "text": f"Idée de départ {k + 1} : mieux connaître les partenaires du quartier"})
     await fac.conn.close()
     staff = await lg.open_many(lg.staff_specs(room)[0 if console else 1:])
 

@@ -93,7 +93,7 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
             bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes["first_bytes"]))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
-                runs["ours"].append(await window(ours_conns, lg.note, rate, seconds, base, [server, bare], server))
+                runs["ours"].append(await window(ours_conns, room.note, rate, seconds, base, [server, bare], server))
                 base += 100_000
                 runs["anchor"].append(await window(
                     bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base, [server, bare],

@@ -113,6 +113,11 @@ class Room:
     facilitator_cookie: str
     screen_key: str
     cookies: list[str] = field(default_factory=list)
+    # The free ideas board the benches write notes on (see open_workshop).
+    ideas: str = "b2"
+
+    def note(self, k: int) -> dict:
+        return note(k, self.ideas)
 
     def url(self, view: str = "participant") -> str:
         query = f"&cle={self.screen_key}" if view == "screen" else ""
@@ -134,7 +139,16 @@ async def open_workshop(port: int, title: str = "Banc d'essai", territory: str =
     page = await http(port, "GET", f"/a/{workshop_id}/animation", cookie=cookie)
     code = re.search(r'<p class="code"[^>]*>([A-Z0-9]{6})</p>', page.body).group(1)
     screen_key = re.search(r"ecran\?cle=([0-9a-f]+)", page.body).group(1)
-    return Room(port, workshop_id, code, cookie, screen_key)
+    room = Room(port, workshop_id, code, cookie, screen_key)
+    # A workshop opens on the structured diagnosis, rendered once per reader; the benches measure
+    # the broadcast of one render per view, so they write on a free ideas board, put on stage.
+    # Operation ids of their own: the facilitator that a bench opens next numbers its own from 1.
+    fac = await facilitator(room)
+    await fac.conn.act({"type": "board.add", "kind": "ideas", "title": "Idées"}, "setup-ideas")
+    room.ideas = f"b{SEQ.search(fac.conn.acked_frame).group(1)}"
+    await fac.conn.act({"type": "board.show", "board": room.ideas}, "setup-show")
+    await fac.conn.close()
+    return room
 
 
 async def join(room: Room, name: str) -> str:
@@ -371,7 +385,7 @@ MARK = re.compile(r"mk(\d+)z")
 NOTE = "Les permanences communes du centre social gagneraient à être mieux connues (mk{k}z)"
 
 
-def note(k: int, board: str = "b2") -> dict:
+def note(k: int, board: str) -> dict:
     """A note like a participant's, carrying a marker a receiver can find in the frame."""
     return {"type": "note.add", "board": board, "text": NOTE.format(k=k)}
 
@@ -387,7 +401,7 @@ async def probe_sizes(room: Room, cookies: list[str]) -> dict:
     sizes = []
     reader.on_frame = lambda conn, message, now: sizes.append(len(message)) if "mk" in message else None
     for k in range(5):
-        await writer.act(note(900_000 + k), f"probe-{k}")
+        await writer.act(room.note(900_000 + k), f"probe-{k}")
         await asyncio.sleep(0.05)
     await settle([reader], quiet=0.2)
     first = len(await writer.first_frame)

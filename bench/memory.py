@@ -49,7 +49,7 @@ async def ours_once(n: int) -> tuple[dict, dict]:
         cookies = await lg.join_many(room, n)
         sizes = await lg.probe_sizes(room, cookies[:2])
         result = await grow(server, lg.participant_specs(room, cookies[:n], deflate=True),
-                            lambda conn, k: conn.send({**lg.note(k), "op": f"m{k}"}))
+                            lambda conn, k: conn.send({**room.note(k), "op": f"m{k}"}))
     return result, sizes
 
 

@@ -118,8 +118,8 @@ class Probe:
 class Stream:
     """Notes posted at a steady rate by the senders; each acknowledgement timed."""
 
-    def __init__(self, senders: list[lg.Conn], rate: float):
-        self.senders, self.rate = senders, rate
+    def __init__(self, senders: list[lg.Conn], rate: float, room: lg.Room):
+        self.senders, self.rate, self.room = senders, rate, room
         self.timings: list[tuple[float, asyncio.Future]] = []
         self.count = 0
         self.running = False
@@ -138,7 +138,7 @@ class Stream:
             op = f"s{self.count}"
             waiter = sender.expect(op)
             self.timings.append((time.perf_counter(), waiter))
-            await sender.send({**lg.note(self.count), "op": op})
+            await sender.send({**self.room.note(self.count), "op": op})
 
     async def latencies(self, since: float, until: float) -> list[float]:
         chosen = [(at, w) for at, w in self.timings if since <= at <= until]
@@ -198,7 +198,7 @@ async def measure(actors: int = ACTORS, repeats: int = REPEATS, baseline_s: floa
         c.progress(f"stall: map of {actors} actors built")
         cookies = await lg.join_many(room, CLIENTS)
         conns = await lg.open_many(lg.participant_specs(room, cookies) + lg.staff_specs(room))
-        stream = Stream(conns[:SENDERS], RATE)
+        stream = Stream(conns[:SENDERS], RATE, room)
         probe = Probe(conns[SENDERS:SENDERS + PROBES], PING_EVERY)
         tasks = [asyncio.create_task(stream.run()), asyncio.create_task(probe.run())]
         first = await one_round(server, stream, probe, room, db, "T0", baseline_s)

@@ -17,14 +17,18 @@ from .model import PARTICIPANT, Timer, Workshop, new_id
 
 # Ready-made agendas: (kind, title) in order. Kinds not installed are skipped.
 TEMPLATES = {
+    # The method starts from the systemic approach: the room first maps the causes and effects at
+    # work in its territory, then shares its diagnosis and agrees on the change it seeks.
     "complet": (N_("Atelier complet"), (
+        ("systems", N_("Carte systémique")),
         ("diagnosis", N_("Diagnostic partagé")),
         ("ambition", N_("Ambition de changement")),
         ("stakeholders", N_("Cartographie des acteurs")),
         ("levers", N_("Freins et leviers")),
         ("indicators", N_("Référentiel d'indicateurs")),
     )),
-    "diagnostic": (N_("Diagnostic partagé et ambition"), (
+    "diagnostic": (N_("Approche systémique, diagnostic et ambition"), (
+        ("systems", N_("Carte systémique")),
         ("diagnosis", N_("Diagnostic partagé")),
         ("ambition", N_("Ambition de changement")),
     )),

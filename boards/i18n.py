@@ -24,3 +24,10 @@ FIELD_LABELS = {
     "hidden": N_("masquée"),
     "locked": N_("verrouillé"),
 }
+
+
+def label_fields(labels: dict[str, str]) -> None:
+    """A kind's labels for the fields of its actions. Field names are shared by every kind: a name
+    another kind labelled first keeps its label."""
+    for name, label in labels.items():
+        FIELD_LABELS.setdefault(name, label)

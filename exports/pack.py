@@ -11,7 +11,7 @@ import re
 import unicodedata
 import zipfile
 
-from . import gephi, tables
+from . import ambition, diagnosis, gephi, systems, tables
 from .network_page import network_html
 from .report import comparison_report_html, report_html
 from .workbook import workbook_xlsx
@@ -29,10 +29,22 @@ Contenu
 - reseau.gexf, reseau.graphml : le réseau pour Gephi ou d'autres logiciels d'analyse.
 - reseau.json : toutes les données du réseau et de l'analyse, pour des traitements
   automatiques.
-{comparison}
+{method}{comparison}
 Les acteurs sont des organisations ; aucune donnée ne désigne un participant.
 Dans les tableurs, une cellule de texte qui commence par = + - ou @ est précédée
 d'une apostrophe pour qu'elle ne soit jamais exécutée comme une formule.
+"""
+
+# The boards of the method, when the workshop held them: (files, line of the README).
+SYSTEMS_NOTE = """- systeme_facteurs.csv, systeme_liens.csv (avec le sens de chaque lien : positif ou
+  négatif), systeme_boucles.csv (boucles de renforcement et d'équilibre), systeme.gexf,
+  systeme.graphml : la carte systémique.
+"""
+DIAGNOSIS_NOTE = """- diagnostic.csv, diagnostic.json : le diagnostic partagé, un élément par ligne (thème,
+  nature, source, priorité, suite donnée et historique des vagues précédentes).
+"""
+AMBITION_NOTE = """- ambition.csv, ambition.json : l'ambition de changement, ses propositions et ses tours de
+  consentement (réponses comptées, raisons des réserves et des objections, sans nom).
 """
 
 COMPARISON_NOTE = """- comparaison.html, changements.csv : ce qui a changé depuis {before}.
@@ -67,13 +79,29 @@ def evidence_pack(snapshot: dict, analysis: dict, *, comparison: dict | None = N
         "reseau.graphml": gephi.graphml_bytes(snapshot, analysis),
         "reseau.json": gephi.json_bytes(snapshot, analysis),
     }
+    method = ""
+    if systems.maps(snapshot):
+        method += SYSTEMS_NOTE
+        files |= {"systeme_facteurs.csv": systems.factors_csv(snapshot, **french),
+                  "systeme_liens.csv": systems.links_csv(snapshot, **french),
+                  "systeme_boucles.csv": systems.loops_csv(snapshot, **french),
+                  "systeme.gexf": systems.gexf_bytes(snapshot),
+                  "systeme.graphml": systems.graphml_bytes(snapshot)}
+    if diagnosis.items(snapshot):
+        method += DIAGNOSIS_NOTE
+        files |= {"diagnostic.csv": diagnosis.diagnosis_csv(snapshot, **french),
+                  "diagnostic.json": diagnosis.diagnosis_json(snapshot)}
+    if ambition.statements(snapshot):
+        method += AMBITION_NOTE
+        files |= {"ambition.csv": ambition.ambition_csv(snapshot, **french),
+                  "ambition.json": ambition.ambition_json(snapshot)}
     if comparison:
         files["comparaison.html"] = comparison_report_html(comparison).encode("utf-8")
         files["changements.csv"] = tables.changes_csv(comparison, **french)
     taken = str(snapshot.get("taken_at") or "")[:10]
     readme = README.format(
         title=str(workshop.get("title") or "atelier"), wave=wave or "sans nom",
-        taken=f" (instantané du {taken})" if taken else "",
+        taken=f" (instantané du {taken})" if taken else "", method=method,
         comparison=COMPARISON_NOTE.format(before=comparison["before"]["label"] or
                                           "la vague précédente") if comparison else "")
     buffer = io.BytesIO()

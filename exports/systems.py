@@ -19,7 +19,7 @@ from boards.systems.text import sentence
 
 from .gephi import _text
 from .tables import to_csv
-from .workbook import _sheet
+from .sheets import add_sheet
 
 POLARITY_WORDS = {"+": "positif", "-": "négatif"}
 SIGN = {"+": 1, "-": -1}
@@ -124,8 +124,8 @@ def kumu_xlsx(snapshot: dict, analysis: dict | None = None) -> bytes:
         connections += [[names[l["source"]], names[l["target"]], POLARITY_WORDS[l["polarity"]],
                          "oui" if l["delay"] else "non"]
                         for l in board.get("links") or () if l["source"] in names and l["target"] in names]
-    _sheet(book, "Elements", (["Label", "Type", "Tags", "Boucles"], elements))
-    _sheet(book, "Connections", (["From", "To", "Type", "Délai"], connections))
+    add_sheet(book, "Elements", (["Label", "Type", "Tags", "Boucles"], elements))
+    add_sheet(book, "Connections", (["From", "To", "Type", "Délai"], connections))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,61 +1,33 @@
-"""XLSX workbook of a snapshot, one sheet per table (openpyxl, write-only for speed).
-
-Text cells get the same formula defusing as the CSV files. openpyxl refuses control
-characters that XML cannot carry (it raises IllegalCharacterError), and Excel cuts cells
-at 32,767 characters, so text is cleaned and clipped first.
-"""
+"""XLSX workbook of a snapshot, one sheet per table (openpyxl, write-only for speed); the sheets of
+the systems map, the shared diagnosis and the ambition when the workshop held those boards."""
 
 from __future__ import annotations
 
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from . import rows
-from .tables import neutralise
-
-EXCEL_CELL_LIMIT = 32_767
-WIDE_COLUMNS = {"nom", "texte", "source_nom", "cible_nom", "explication", "indicateur",
-                "dimension", "type", "categorie", "regroupement", "zone", "tableau"}
-
-
-def cell_value(value):
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))[:EXCEL_CELL_LIMIT]
-
-
-def _sheet(book: Workbook, title: str, table: tuple[list, list]) -> None:
-    headers, body = table
-    sheet = book.create_sheet(title)
-    for position, header in enumerate(headers):
-        width = 40 if header in WIDE_COLUMNS else 14
-        sheet.column_dimensions[get_column_letter(position + 1)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in body:
-        sheet.append([cell_value(value) for value in row])
+from . import ambition, diagnosis, rows, systems
+from .sheets import add_sheet
 
 
 def workbook_xlsx(snapshot: dict, analysis: dict) -> bytes:
     book = Workbook(write_only=True)
-    _sheet(book, "acteurs", rows.actor_table(snapshot))
-    _sheet(book, "liens", rows.tie_table(snapshot))
-    _sheet(book, "indicateurs_reseau", rows.network_table(analysis))
-    _sheet(book, "metriques_acteurs", rows.metric_table(analysis))
-    _sheet(book, "freins_leviers", rows.lever_table(snapshot))
-    _sheet(book, "indicateurs", rows.indicator_table(snapshot))
-    _sheet(book, "idees", rows.idea_table(snapshot))
+    add_sheet(book, "acteurs", rows.actor_table(snapshot))
+    add_sheet(book, "liens", rows.tie_table(snapshot))
+    add_sheet(book, "indicateurs_reseau", rows.network_table(analysis))
+    add_sheet(book, "metriques_acteurs", rows.metric_table(analysis))
+    add_sheet(book, "freins_leviers", rows.lever_table(snapshot))
+    add_sheet(book, "indicateurs", rows.indicator_table(snapshot))
+    add_sheet(book, "idees", rows.idea_table(snapshot))
+    if systems.maps(snapshot):
+        add_sheet(book, "systeme_facteurs", systems.factor_table(snapshot))
+        add_sheet(book, "systeme_liens", systems.link_table(snapshot))
+        add_sheet(book, "systeme_boucles", systems.loop_table(snapshot))
+    if diagnosis.items(snapshot):
+        add_sheet(book, "diagnostic", diagnosis.diagnosis_table(snapshot))
+    if ambition.statements(snapshot):
+        add_sheet(book, "ambition", ambition.ambition_table(snapshot))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

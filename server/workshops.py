@@ -25,7 +25,7 @@ from .store import Store, now
 
 log = logging.getLogger("maillage.workshops")
 
-DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "ideas"),)
+DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "diagnosis"),)
 # Seconds between two refreshes of presence (the online count, the facilitator's people panel)
 # while people contribute, and at most while they arrive or leave.
 PRESENCE_DELAY = 1.0

@@ -260,13 +260,15 @@ class Trial:
     async def _run(self) -> dict:
         host = Person(self.server)
         workshop = host.create_workshop("Atelier sous tension", "QPV test")
+        # The trial writes, edits and deletes notes: a free ideas board beside the diagnosis.
+        board = await host.ideas_board()
         per_phone = self.actions // self.phone_count
         phones = []
         for number in range(self.phone_count):
             person = self._person(number)
             assert person.join(workshop["code"], f"Téléphone {number}").status_code == 303
             steps = script(self.rng, per_phone, f"p{number}")
-            phones.append(Phone(person, steps, board="b2"))
+            phones.append(Phone(person, steps, board=board))
         self.phones, self.workshop_id = phones, workshop["id"]
         start = time.monotonic()
         killer = asyncio.create_task(self._killer(phones, start))

@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from urllib.parse import urlsplit
 
+
 ACK = re.compile(rb'data-ack="([^"]*)"')
 REFUSED = re.compile(rb'data-refused="([^"]*)"')
 CLOSE = re.compile(rb"\x88[\x02-\x7d](..)", re.S)
@@ -40,7 +41,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
     return header + mask + masked
 
 
-def batch(kind: str, start: int, count: int) -> bytes:
+def batch(kind: str, start: int, count: int, board: str) -> bytes:
     out = []
     for number in range(start, start + count):
         if kind == "ping":
@@ -50,7 +51,7 @@ def batch(kind: str, start: int, count: int) -> bytes:
         elif number % 2:
             out.append(frame(0x1, b'{"type": "hello", "last_seq": 0}'))
         else:
-            message = {"type": "note.add", "board": "b2", "text": f"flot {number}", "op": f"flot{number}"}
+            message = {"type": "note.add", "board": board, "text": f"flot {number}", "op": f"flot{number}"}
             out.append(frame(0x1, json.dumps(message).encode()))
     return b"".join(out)
 
@@ -75,7 +76,7 @@ def connect(url: str, origin: str, cookie: str) -> socket.socket:
     return sock
 
 
-def flood(url: str, origin: str, cookie: str, seconds: float, kind: str) -> dict:
+def flood(url: str, origin: str, cookie: str, seconds: float, kind: str, board: str) -> dict:
     counts = {"sent": 0, "connections": 0, "refused_handshakes": 0, "acked": 0, "refused": 0, "full_frames": 0,
               "pongs": 0, "notices": 0}
     codes: Counter = Counter()
@@ -94,7 +95,7 @@ def flood(url: str, origin: str, cookie: str, seconds: float, kind: str) -> dict
         try:
             while time.monotonic() < end:
                 if not pending:
-                    pending = batch(kind, counts["sent"], 50)
+                    pending = batch(kind, counts["sent"], 50, board)
                 _, writable, _ = select.select([], [sock], [], 0.05)
                 if writable:
                     pending = pending[sock.send(pending):]
@@ -124,5 +125,5 @@ def flood(url: str, origin: str, cookie: str, seconds: float, kind: str) -> dict
 
 
 if __name__ == "__main__":
-    url, origin, cookie, seconds, kind = sys.argv[1:6]
-    print(json.dumps(flood(url, origin, cookie, float(seconds), kind)))
+    url, origin, cookie, seconds, kind, board = sys.argv[1:7]
+    print(json.dumps(flood(url, origin, cookie, float(seconds), kind, board)))

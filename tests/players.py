@@ -18,6 +18,8 @@ import httpx
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
+# A new workshop opens on the structured shared diagnosis (b2): one contribution, short of its text.
+ITEM = {"type": "diagnosis.add", "board": "b2", "theme": "emploi", "nature": "need", "source": "lived"}
 
 
 def free_port() -> int:
@@ -91,6 +93,17 @@ class Person:
         page = self.http.get(f"/a/{self.workshop_id}/animation")
         code = re.search(r'<p class="code"[^>]*>([A-Z0-9]{6})</p>', page.text).group(1)
         return {"id": self.workshop_id, "code": code, "link": link}
+
+    async def ideas_board(self) -> str:
+        """Adds a free ideas board and puts it on stage; returns its id. For the load tests, before
+        anyone joins: an ideas board renders once per view, the structured diagnosis once per reader."""
+        await self.connect(view="facilitator")
+        await self.wait_for('id="sync"')
+        board = f"b{self.seq + 1}"
+        await self.ack(await self.act({"type": "board.add", "kind": "ideas", "title": "Idées"}))
+        await self.ack(await self.act({"type": "board.show", "board": board}))
+        await self.close()
+        return board
 
     def join(self, code: str, name: str, organisation: str = "") -> httpx.Response:
         response = self.http.post("/rejoindre", data={"code": code, "name": name, "organisation": organisation})

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from players import Person, Server, free_port
+from players import ITEM, Person, Server, free_port
 
 
 class Redis:
@@ -97,14 +97,14 @@ def test_phones_on_two_processes_see_every_change_in_the_same_order(pair):
             person = (alice, bob)[index % 2]
             text = f"Idée numéro {index}"
             sent.append(text)
-            await person.act({"type": "note.add", "board": "b2", "text": text})
+            await person.act({**ITEM, "text": text})
         await alice.wait_for("Idée numéro 5", timeout=10)
         await bob.wait_for("Idée numéro 5", timeout=10)
         for person in (alice, bob):
             await person.quiet(0.5)
         assert alice.seq == bob.seq
         pages = [alice.http.get(f"/a/{workshop['id']}").text, bob.http.get(f"/a/{workshop['id']}").text]
-        orders = [re.findall(r"<p class=\"text\">(Idée numéro \d)</p>", page) for page in pages]
+        orders = [re.findall(r"<p class=\"dg-text\">(Idée numéro \d)</p>", page) for page in pages]
         assert orders[0] == orders[1] and sorted(orders[0]) == sorted(sent)
         # Both processes count everyone connected, wherever they are.
         await alice.wait_for("2 personnes connectées", timeout=10)
@@ -162,9 +162,9 @@ def test_a_killed_process_loses_nothing_and_its_phones_resync_through_the_other(
         await bob.connect()
         await alice.wait_for('id="stage"')
         await bob.wait_for('id="stage"')
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Dit juste avant la panne"}))
+        await alice.ack(await alice.act({**ITEM, "text": "Dit juste avant la panne"}))
         first.kill()
-        await bob.ack(await bob.act({"type": "note.add", "board": "b2", "text": "Dit pendant la panne"}))
+        await bob.ack(await bob.act({**ITEM, "text": "Dit pendant la panne"}))
         moved = on(second, alice)
         moved.seq = alice.seq
         await moved.connect()
@@ -190,13 +190,13 @@ def test_without_redis_actions_are_refused_then_accepted_when_it_returns(pair):
         await bob.wait_for('id="stage"')
         redis.stop()
         await alice.wait_for("relais entre serveurs est indisponible", timeout=10)
-        op = await alice.act({"type": "note.add", "board": "b2", "text": "Pendant la coupure"})
+        op = await alice.act({**ITEM, "text": "Pendant la coupure"})
         assert "Réessayez dans un instant" in await alice.refused(op)
         redis.process = None
         redis.start()
         deadline = time.monotonic() + 20
         while True:
-            op = await alice.act({"type": "note.add", "board": "b2", "text": "Après la coupure"})
+            op = await alice.act({**ITEM, "text": "Après la coupure"})
             frame = await alice._find(rf'data-(ack|refused)="[^"]*\b{op}\b', 5)
             if f'data-ack="{op}' in frame or re.search(rf'data-ack="[^"]*\b{op}\b', frame):
                 break
@@ -221,7 +221,7 @@ def test_the_documented_multi_worker_command_serves_a_workshop(tmp_path):
                 assert phone.join(workshop["code"], f"P{index}").status_code == 303
                 await phone.connect()
                 await phone.wait_for('id="stage"')
-            await phones[0].ack(await phones[0].act({"type": "note.add", "board": "b2", "text": "Pour tous"}))
+            await phones[0].ack(await phones[0].act({**ITEM, "text": "Pour tous"}))
             for phone in phones[1:]:
                 await phone.wait_for("Pour tous", timeout=10)
 

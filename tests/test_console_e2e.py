@@ -6,7 +6,7 @@ import re
 import pytest
 import websockets
 
-from players import Person
+from players import ITEM, Person
 
 
 def run(coro):
@@ -37,9 +37,11 @@ def test_template_follow_me_and_phases(server):
         applied = host.http.post(f"/a/{workshop['id']}/modele", data={"template": "diagnostic"})
         assert applied.status_code == 303
         agenda = await host.wait_for("Ambition de changement")
-        assert agenda.count('<span class="title">Diagnostic partagé</span>') == 2
-        # The template opens with the structured diagnosis, then the ambition agreed by consent.
+        # The workshop opened on the structured diagnosis: the template keeps it and adds the
+        # systems map and the ambition agreed by consent around it, one board each.
+        assert agenda.count('<span class="title">Diagnostic partagé</span>') == 1
         assert agenda.count('<span class="kind">Diagnostic partagé</span>') == 1
+        assert agenda.count('<span class="kind">Carte systémique</span>') == 1
         assert agenda.count('<span class="kind">Ambition de changement</span>') == 1
         # Nothing moves for participants until the facilitator shows a board.
         assert 'id="stage-title">Diagnostic partagé' in await alice.wait_for('id="stage"')
@@ -78,14 +80,14 @@ def test_timer_locks_contributions_at_zero_and_more_time_reopens(server):
         await host.ack(await host.act({"type": "timer.start", "minutes": 0, "seconds": 2, "lock": "true"}))
         frame = await screen.wait_for('id="timer"')
         assert 'data-running="true"' in frame
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "À temps"}))
+        await alice.ack(await alice.act({**ITEM, "text": "À temps"}))
         await alice.wait_for("Temps écoulé : contributions fermées", timeout=8)
         await screen.wait_for("Temps écoulé : contributions fermées")
-        op = await alice.act({"type": "note.add", "board": "b2", "text": "Hors délai"})
+        op = await alice.act({**ITEM, "text": "Hors délai"})
         assert "temps est écoulé" in await alice.refused(op)
         await host.ack(await host.act({"type": "timer.add", "minutes": 1}))
         await alice.wait_for('data-running="true"')
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Rouvert"}))
+        await alice.ack(await alice.act({**ITEM, "text": "Rouvert"}))
 
     run(scenario())
 
@@ -106,7 +108,7 @@ def test_proxy_contributions_are_marked_and_counted(server):
         page = host.http.get(f"/a/{workshop['id']}/pour/{person}")
         assert page.status_code == 200 and "Vous saisissez pour Mme Diallo" in page.text
         await proxy.connect(query=f"&pour={person}")
-        await proxy.ack(await proxy.act({"type": "note.add", "board": "b2", "text": "Dit par Mme Diallo"}))
+        await proxy.ack(await proxy.act({**ITEM, "text": "Dit par Mme Diallo"}))
         frame = await host.wait_for("1 par procuration")
         assert "Dit par Mme Diallo" in host.http.get(f"/a/{workshop['id']}/animation").text
 
@@ -124,7 +126,7 @@ def test_proxy_contributions_are_marked_and_counted(server):
         captain.http = alice.http
         captain.workshop_id = workshop["id"]
         await captain.connect(query=f"&pour={person}")
-        await captain.ack(await captain.act({"type": "note.add", "board": "b2", "text": "Encore Mme Diallo"}))
+        await captain.ack(await captain.act({**ITEM, "text": "Encore Mme Diallo"}))
         await host.wait_for("2 contributions")
         # Proxies type as the person, never as a facilitator.
         op = await captain.act({"type": "workshop.lock", "locked": True})

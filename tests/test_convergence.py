@@ -197,7 +197,8 @@ class Convergence(RuleBasedStateMachine):
         self.dir = Path(tempfile.mkdtemp())
         self.shell = Shell(self.dir / "atelier.db")
         workshops = self.shell.workshops
-        row = workshops.create("Atelier mouvant", "QPV")
+        # A free ideas board first (b2), then one board of every other kind.
+        row = workshops.create("Atelier mouvant", "QPV", boards=(("Idées", "ideas"),))
         self.workshop_id = row["id"]
         ws = self.ws
         host = workshops.facilitator(ws, "Animation")

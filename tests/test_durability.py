@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 
 from live_server import LiveServer
-from players import ROOT, Person
+from players import ITEM, Person, ROOT
 
 APP_CODE = tuple(str(ROOT / part) for part in ("server", "boards", "exports", "run.py"))
 TOKEN = "jeton-durabilite"
@@ -90,8 +90,8 @@ def test_every_connection_is_durable(tmp_path, monkeypatch):
             alice.join(workshop["code"], "Alice")
             await alice.connect()
             await host.connect(view="facilitator")
-            await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Une idée"}))
-            note = f"n{alice.seq}"
+            await alice.ack(await alice.act({**ITEM, "text": "Une idée"}))
+            note = f"d{alice.seq}"
             await host.ack(await host.act({"type": "board.add", "kind": "stakeholders", "title": "Carte"}))
             for label in ("T0", "T1"):
                 assert host.http.post(f"/a/{workshop['id']}/instantanes", data={"label": label}).status_code == 303

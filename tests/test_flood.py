@@ -39,12 +39,12 @@ def run(coro):
     return asyncio.run(coro)
 
 
-async def timed_notes(person: Person, count: int, tag: str) -> list[float]:
+async def timed_notes(person: Person, count: int, tag: str, board: str) -> list[float]:
     """Acknowledgement times of `count` notes sent one after the other, at a phone's pace."""
     times = []
     for number in range(count):
         start = time.monotonic()
-        op = await person.act({"type": "note.add", "board": "b2", "text": f"{tag} {number}"})
+        op = await person.act({"type": "note.add", "board": board, "text": f"{tag} {number}"})
         await person.ack(op, timeout=30)
         times.append(time.monotonic() - start)
         await asyncio.sleep(0.1)
@@ -54,6 +54,7 @@ async def timed_notes(person: Person, count: int, tag: str) -> list[float]:
 async def room_of(server: Server, count: int):
     host = Person(server)
     workshop = host.create_workshop("Atelier bousculé", "QPV")
+    workshop["board"] = await host.ideas_board()
     people = []
     for number in range(count):
         person = Person(server)
@@ -69,7 +70,7 @@ def flood_with(server: Server, workshop: dict, kind: str, seconds: float) -> sub
     flooder.join(workshop["code"], f"Flot {kind}")
     url = f"ws://127.0.0.1:{server.port}/a/{workshop['id']}/ws?view=participant"
     return subprocess.Popen([sys.executable, str(HERE / "flooder.py"), url, server.url,
-                             flooder.cookie_header(), str(seconds), kind], stdout=subprocess.PIPE)
+                             flooder.cookie_header(), str(seconds), kind, workshop["board"]], stdout=subprocess.PIPE)
 
 
 def test_floods_of_pings_binary_frames_and_frames_after_a_close_leave_the_others_their_pace(tmp_path):
@@ -89,7 +90,7 @@ def test_floods_of_pings_binary_frames_and_frames_after_a_close_leave_the_others
                     running = round_ % 2 == 1
                     process.send_signal(signal.SIGCONT if running else signal.SIGSTOP)
                     await asyncio.sleep(0.1)
-                    times = await asyncio.gather(*(timed_notes(p, 1, f"{kind}{round_}-{k}")
+                    times = await asyncio.gather(*(timed_notes(p, 1, f"{kind}{round_}-{k}", workshop["board"])
                                                    for k, p in enumerate(people)))
                     (during if running else quiet).extend(t for batch in times for t in batch)
                 process.send_signal(signal.SIGCONT)
@@ -145,8 +146,9 @@ def test_a_phone_that_stops_reading_is_dropped_and_nobody_waits_for_it(server):
         await host.wait_for('id="sync"')
         for person in writers:
             for number in range(3):
-                await person.ack(await person.act({"type": "note.add", "board": "b2", "text": f"{number} {long_text}"}))
-        quiet = await timed_notes(writers[0], 10, "calme")
+                await person.ack(await person.act({"type": "note.add", "board": workshop["board"],
+                                                                   "text": f"{number} {long_text}"}))
+        quiet = await timed_notes(writers[0], 10, "calme", workshop["board"])
 
         slow = Person(server)
         slow.join(workshop["code"], "Lent")
@@ -157,14 +159,15 @@ def test_a_phone_that_stops_reading_is_dropped_and_nobody_waits_for_it(server):
         await host.wait_for(lambda f: (m := ONLINE.search(f)) and int(m.group(1)) == 14, timeout=10)
 
         async def write(person: Person, number: int) -> None:
-            ops = [await person.act({"type": "note.add", "board": "b2", "text": f"{number}-{k} {long_text}"})
+            ops = [await person.act({"type": "note.add", "board": workshop["board"],
+                                     "text": f"{number}-{k} {long_text}"})
                    for k in range(60)]
             for op in ops:
                 await person.ack(op, timeout=30)
 
         async def measure() -> list[float]:
             await asyncio.sleep(0.2)
-            return await timed_notes(writers[0], 10, "pendant")
+            return await timed_notes(writers[0], 10, "pendant", workshop["board"])
 
         dropped = asyncio.create_task(host.wait_for(
             lambda f: (m := ONLINE.search(f)) and int(m.group(1)) == 13, timeout=60))

@@ -33,7 +33,7 @@ from boards.kinds import KINDS
 from boards.model import FACILITATOR, PARTICIPANT, SCREEN, Actor
 from live_server import LiveServer, digest
 from messages import allowed_message, fields, id_pool, outcome, required, types
-from players import Person
+from players import ITEM, Person
 
 SEED = int(os.environ.get("MAILLAGE_HOSTILE_SEED", random.randrange(2**31)))
 NOTICE = re.compile(r'<p class="notice error">([^<]*)</p>')
@@ -277,7 +277,7 @@ def test_ten_thousand_hostile_messages_change_nothing(tmp_path):
             assert errors == [], (SEED, errors[:3])
             # And the server still serves: a legitimate note goes through (on a machine shared with
             # other work, with the same patience as the blast's answers).
-            await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Toujours là"}), timeout=20)
+            await alice.ack(await alice.act({**ITEM, "text": "Toujours là"}), timeout=20)
             print(f"hostile: {total} messages refused, seed {SEED}")
             assert total >= 10_000
 

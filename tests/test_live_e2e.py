@@ -7,7 +7,7 @@ import re
 import pytest
 import websockets
 
-from players import Person, Server
+from players import ITEM, Person, Server
 
 
 def run(coro):
@@ -37,11 +37,11 @@ def test_note_reaches_every_screen_and_survives_restart(server):
         for person in (alice, bob, screen, host):
             await person.wait_for('id="stage"')
 
-        op = await alice.act({"type": "note.add", "board": "b2", "text": "Les structures se connaissent mal"})
+        op = await alice.act({**ITEM, "text": "Les structures se connaissent mal"})
         await alice.ack(op)
         for other in (bob, screen, host):
             frame = await other.wait_for("Les structures se connaissent mal")
-            assert 'hx-swap-oob="beforeend:#notes-b2"' in frame
+            assert '<article id="dg-item-' in frame
         # The facilitator sees who wrote it; the projector does not.
         assert "Alice" in host.frames[-1]
         assert "Alice" not in screen.frames[-1]
@@ -69,17 +69,17 @@ def test_participant_cannot_do_facilitator_actions(server):
         await bob.connect()
         await alice.wait_for('id="stage"')
         await bob.wait_for('id="stage"')
-        note = await bob.act({"type": "note.add", "board": "b2", "text": "Note de Bob"})
+        note = await bob.act({**ITEM, "text": "Note de Bob"})
         await bob.ack(note)
         seq_before = bob.seq
         await alice.wait_for("Note de Bob")
         attempts = [
-            {"type": "note.hide", "board": "b2", "note": f"n{seq_before}", "hidden": True},
+            {"type": "diagnosis.hide", "board": "b2", "item": f"d{seq_before}", "hidden": True},
             {"type": "workshop.lock", "locked": True},
             {"type": "board.add", "kind": "ideas", "title": "Pirate"},
             {"type": "board.phase", "board": "b2", "phase": "locked"},
-            {"type": "note.delete", "board": "b2", "note": f"n{seq_before}"},
-            {"type": "note.edit", "board": "b2", "note": f"n{seq_before}", "text": "détournée"},
+            {"type": "diagnosis.delete", "board": "b2", "item": f"d{seq_before}"},
+            {**ITEM, "type": "diagnosis.edit", "item": f"d{seq_before}", "text": "détournée"},
         ]
         for attempt in attempts:
             op = await alice.act(attempt)
@@ -93,11 +93,11 @@ def test_participant_cannot_do_facilitator_actions(server):
         assert "verrouillé :" not in page
 
         # A message for another workshop is refused too.
-        op = await alice.act({"type": "note.add", "board": "b2", "text": "x", "workshop": "autre"})
+        op = await alice.act({**ITEM, "text": "x", "workshop": "autre"})
         await alice.refused(op)
         # The projector may look, never touch.
         await screen.connect(view="screen", query=screen_query)
-        op = await screen.act({"type": "note.add", "board": "b2", "text": "depuis l'écran"})
+        op = await screen.act({**ITEM, "text": "depuis l'écran"})
         await screen.refused(op)
         # A participant's cookie does not open the facilitator view.
         with pytest.raises(websockets.InvalidStatus):
@@ -115,7 +115,7 @@ def test_reconnect_with_old_sequence_is_brought_up_to_date(server):
         await alice.close()
         await bob.connect()
         for text in ("Première idée hors ligne", "Deuxième idée hors ligne"):
-            await bob.ack(await bob.act({"type": "note.add", "board": "b2", "text": text}))
+            await bob.ack(await bob.act({**ITEM, "text": text}))
         alice.seq = seen
         await alice.connect()
         frame = await alice.wait_for("Deuxième idée hors ligne")
@@ -134,7 +134,7 @@ def test_retried_operation_is_applied_once(server):
         host, alice, bob, screen, screen_query, workshop = room(server)
         await alice.connect()
         await alice.wait_for('id="stage"')
-        message = {"type": "note.add", "board": "b2", "text": "Une seule fois"}
+        message = {**ITEM, "text": "Une seule fois"}
         op = await alice.act(message, op="retry-me-123")
         await alice.ack(op)
         await alice.close()
@@ -162,26 +162,26 @@ def test_bad_input_is_refused_to_its_sender_only(server):
             json.dumps([1, 2, 3]),
             json.dumps({"type": "inconnu"}),
             json.dumps({"type": "note.add", "board": "b2"}),
-            json.dumps({"type": "note.add", "board": "b2", "text": "x" * 501}),
-            json.dumps({"type": "note.add", "board": "b2", "text": "   "}),
+            json.dumps({**ITEM, "text": "x" * 281}),
+            json.dumps({**ITEM, "text": "   "}),
             json.dumps({"type": "note.add", "board": "../etc", "text": "x"}),
             json.dumps({"type": "note.add", "board": "b99", "text": "x"}),
-            json.dumps({"type": "note.add", "board": "b2", "text": 42}),
-            json.dumps({"type": "note.add", "board": "b2", "text": "x", "extra": 1}),
+            json.dumps({**ITEM, "text": 42}),
+            json.dumps({**ITEM, "text": "x", "extra": 1}),
         ]
         for text in bad:
             await alice.socket.send(text)
             frame = await alice.wait_for('class="notice error"')
             assert re.search(r"notice error\">[^<]{5,}</p>", frame)
-        assert "dépasse 500 caractères" in "".join(alice.frames)
+        assert "dépasse 280 caractères" in "".join(alice.frames)
         assert await bob.quiet(0.5) == []
         # A frame far beyond the limit closes the connection cleanly instead of being read.
-        await alice.socket.send(json.dumps({"type": "note.add", "board": "b2", "text": "x" * 200_000}))
+        await alice.socket.send(json.dumps({**ITEM, "text": "x" * 200_000}))
         with pytest.raises(websockets.ConnectionClosed):
             await alice.quiet(2)
         assert alice.socket.close_code == 1009
         page = host.http.get(f"/a/{workshop['id']}/animation").text
-        assert page.count('<article id="note-') == 0
+        assert page.count('<article id="dg-item-') == 0
 
     run(scenario())
 

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from boards.model import FACILITATOR, PARTICIPANT, SCREEN, Actor
 from live_server import LiveServer, digest
 from messages import allowed_somewhere, id_pool, outcome, types
-from players import Person
+from players import ITEM, Person
 
 A, P, PO, F, FO, C, S = ("anonymous", "participant", "participant_other", "facilitator",
                          "facilitator_other", "coordinator", "projector")
@@ -160,11 +160,11 @@ async def build(srv: LiveServer) -> World:
     await host.connect(view="facilitator")
     await paula.connect()
     boards = {}
-    for kind in ("stakeholders", "indicators", "levers", "diagnosis", "ambition", "systems"):
+    for kind in ("stakeholders", "indicators", "levers", "ideas", "ambition", "systems"):
         await host.ack(await host.act({"type": "board.add", "kind": kind, "title": f"Tableau {kind}"}))
         boards[kind] = f"b{host.seq}"
-    await paula.ack(await paula.act({"type": "note.add", "board": "b2", "text": "Idée de Paula"}))
-    note = f"n{paula.seq}"
+    await paula.ack(await paula.act({**ITEM, "text": "Idée de Paula"}))
+    note = f"d{paula.seq}"
     await host.ack(await host.act({"type": "participant.add_offline", "name": "Sans téléphone"}))
     offline = f"p{host.seq}"
     await populate(srv, a["id"], host, paula)

@@ -19,7 +19,7 @@ import pytest
 import websockets
 
 from live_server import LiveServer, stderr_text, stop_reaping
-from players import Person, Server
+from players import ITEM, Person, Server
 from server import privacy
 
 
@@ -47,13 +47,13 @@ def test_deleting_a_workshop_leaves_no_trace_on_disk(server, tmp_path):
         bob = Person(server)
         bob.join(other["code"], "Bob")
         await bob.connect()
-        await bob.ack(await bob.act({"type": "note.add", "board": "b2", "text": f"Note {keeper}"}))
+        await bob.ack(await bob.act({**ITEM, "text": f"Note {keeper}"}))
 
         await alice.connect()
         await host.connect(view="facilitator")
         for number in range(30):
-            await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": f"{canary} idée {number}"}))
-        op = await alice.act({"type": "note.edit", "board": "b2", "note": f"n{alice.seq}",
+            await alice.ack(await alice.act({**ITEM, "text": f"{canary} idée {number}"}))
+        op = await alice.act({**ITEM, "type": "diagnosis.edit", "item": f"d{alice.seq}",
                               "text": f"{canary} idée modifiée"})
         await alice.ack(op)
         await host.ack(await host.act({"type": "board.add", "kind": "ideas", "title": f"Tableau {canary}"}))
@@ -109,12 +109,12 @@ def test_a_participant_sees_and_deletes_their_own_contributions(server, tmp_path
         bob.join(workshop["code"], "Bob")
         for person in (alice, bob):
             await person.connect()
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": f"Une idée {canary}"}))
+        await alice.ack(await alice.act({**ITEM, "text": f"Une idée {canary}"}))
         mine = alice.seq
-        await alice.ack(await alice.act({"type": "note.edit", "board": "b2", "note": f"n{mine}",
+        await alice.ack(await alice.act({**ITEM, "type": "diagnosis.edit", "item": f"d{mine}",
                                          "text": f"Idée reformulée {canary}"}))
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Une autre idée d'Alice"}))
-        await bob.ack(await bob.act({"type": "note.add", "board": "b2", "text": "Idée de Bob"}))
+        await alice.ack(await alice.act({**ITEM, "text": "Une autre idée d'Alice"}))
+        await bob.ack(await bob.act({**ITEM, "text": "Idée de Bob"}))
         bobs = bob.seq
 
         page = alice.http.get(f"/a/{workshop['id']}/mes-contributions")
@@ -124,16 +124,16 @@ def test_a_participant_sees_and_deletes_their_own_contributions(server, tmp_path
         # Strangers are sent to the join page; someone else's note cannot be deleted from here.
         stranger = Person(server).http.get(f"/a/{workshop['id']}/mes-contributions")
         assert stranger.status_code == 303 and stranger.headers["location"].startswith("/rejoindre")
-        theft = alice.http.post(f"/a/{workshop['id']}/mes-contributions", data={"board": "b2", "item": f"n{bobs}"})
+        theft = alice.http.post(f"/a/{workshop['id']}/mes-contributions", data={"board": "b2", "item": f"d{bobs}"})
         assert theft.status_code == 400
         assert "Idée de Bob" in host.http.get(f"/a/{workshop['id']}/animation").text
 
-        deleted = alice.http.post(f"/a/{workshop['id']}/mes-contributions", data={"board": "b2", "item": f"n{mine}"})
+        deleted = alice.http.post(f"/a/{workshop['id']}/mes-contributions", data={"board": "b2", "item": f"d{mine}"})
         assert deleted.status_code == 303
         after = alice.http.get(deleted.headers["location"]).text
         assert "Contribution supprimée." in after and canary not in after
         # Everyone's board loses it live.
-        await bob.wait_for(f'id="note-n{mine}" hx-swap-oob="delete"')
+        await bob.wait_for(lambda f: "Idée de Bob" in f and canary not in f)
         assert canary not in host.http.get(f"/a/{workshop['id']}/animation").text
         # Locked board: refused with the reason, nothing deleted.
         await host.connect(view="facilitator")

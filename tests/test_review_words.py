@@ -100,6 +100,8 @@ def waves(tmp_path_factory):
         def host_act(message):
             return room.act(facilitator, message, FACILITATOR)
 
+        # A free ideas board beside the structured diagnosis the workshop opened on.
+        host_act({"type": "board.add", "kind": "ideas", "title": "Enseignements de la vague"})
         ideas = next(b.id for b in room.ws.boards.values() if b.kind == "ideas")
         room.act(alice, {"type": "note.add", "board": ideas, "text": SHOWN_NOTE})
         hidden = room.act(bob, {"type": "note.add", "board": ideas, "text": HIDDEN_NOTE})[0]["note"]
@@ -190,17 +192,17 @@ def test_the_ideas_board_is_in_the_review_page_the_report_and_every_data_file(wa
     fr, t0 = waves["fr"], waves["T0"]
     base = f"/coordination/instantanes/{t0}"
     page = fr.get(base).text
-    assert "<h2>Diagnostic partagé</h2>" in page and SHOWN_NOTE in page
-    assert "Diagnostic partagé" in fr.get(f"{base}/export/rapport.html").text
+    assert "<h2>Enseignements de la vague</h2>" in page and SHOWN_NOTE in page
+    assert "Enseignements de la vague" in fr.get(f"{base}/export/rapport.html").text
     assert SHOWN_NOTE in fr.get(f"{base}/export/rapport.html").text
     notes = list(csv.DictReader(io.StringIO(fr.get(f"{base}/export/idees.csv").content.decode("utf-8-sig"))))
-    assert [(n["tableau"], n["texte"]) for n in notes] == [("Diagnostic partagé", SHOWN_NOTE)]
+    assert [(n["tableau"], n["texte"]) for n in notes] == [("Enseignements de la vague", SHOWN_NOTE)]
     book = load_workbook(io.BytesIO(fr.get(f"{base}/export/classeur.xlsx").content))
     assert [row[1:] for row in book["idees"].iter_rows(min_row=2, values_only=True)] == [
-        ("Diagnostic partagé", SHOWN_NOTE)]
+        ("Enseignements de la vague", SHOWN_NOTE)]
     document = json.loads(fr.get(f"{base}/export/reseau.json").content)
     assert [(b["title"], [n["text"] for n in b["notes"]]) for b in document["ideas"]] == [
-        ("Diagnostic partagé", [SHOWN_NOTE])]
+        ("Enseignements de la vague", [SHOWN_NOTE])]
     pack = zipfile.ZipFile(io.BytesIO(fr.get(f"{base}/export/dossier.zip").content))
     (name,) = [n for n in pack.namelist() if n.endswith("/idees.csv")]
     assert SHOWN_NOTE in pack.read(name).decode("utf-8-sig")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import websockets
 
-from players import Person, Server
+from players import ITEM, Person, Server
 
 SEND_TIMEOUT = 2.0
 TCP_CLOSE, TCP_CLOSE_WAIT = 7, 8
@@ -106,7 +106,7 @@ def test_two_hundred_sockets_that_never_read_are_cut_within_the_bound_and_their_
 
     async def act():
         await alice.connect()
-        await alice.ack(await alice.act({"type": "note.add", "board": "b2", "text": "Encore là"}))
+        await alice.ack(await alice.act({**ITEM, "text": "Encore là"}))
     asyncio.run(act())
 
 
@@ -210,8 +210,7 @@ def test_out_of_descriptors_the_server_serves_its_phones_and_says_so_once_a_seco
             started = time.monotonic()
             for round_ in range(4):
                 for person in people:
-                    await person.ack(await person.act({"type": "note.add", "board": "b2",
-                                                       "text": f"Toujours servi {round_}"}), timeout=10)
+                    await person.ack(await person.act({**ITEM, "text": f"Toujours servi {round_}"}), timeout=10)
                 await asyncio.sleep(0.5)
             return time.monotonic() - started
 

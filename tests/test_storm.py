@@ -19,7 +19,7 @@ import time
 import httpx
 import websockets
 
-from players import ROOT, Person
+from players import ITEM, Person, ROOT
 
 PHONES = 200
 DEADLINE = 15.0
@@ -116,7 +116,7 @@ def test_two_hundred_phones_are_back_in_sync_after_a_restart(server):
         back = [asyncio.create_task(phone.come_back(final)) for phone in phones]
         await asyncio.to_thread(server.start)
         await host.connect(view="facilitator")
-        op = await host.act({"type": "note.add", "board": "b2", "text": AFTER_RESTART})
+        op = await host.act({**ITEM, "text": AFTER_RESTART})
         await host.ack(op)
         final.set_result(host.seq)
         await asyncio.wait_for(asyncio.gather(*back), 60)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from live_server import LiveServer
-from players import ROOT, Person
+from players import ITEM, Person, ROOT
 
 TOKEN = "jeton-de-coordination-assez-long"
 
@@ -55,7 +55,7 @@ def test_a_workshop_travels_from_the_laptop_to_the_server_and_only_what_is_new_f
             amina = Person(laptop)
             amina.join(workshop["code"], "Amina")
             await amina.connect()
-            await amina.ack(await amina.act({"type": "note.add", "board": "b2", "text": "Une crèche solidaire"}))
+            await amina.ack(await amina.act({**ITEM, "text": "Une crèche solidaire"}))
             assert host.http.post(f"/a/{workshop['id']}/instantanes", data={"label": "T0"}).status_code == 303
 
             field, archive = signed_in(laptop), signed_in(server)
@@ -83,7 +83,7 @@ def test_a_workshop_travels_from_the_laptop_to_the_server_and_only_what_is_new_f
 
             # The room goes on on the laptop (before Brigitte's join reached the server, the
             # server's copy had moved too: so the laptop's continuation is refused, whole).
-            await amina.ack(await amina.act({"type": "note.add", "board": "b2", "text": "Des horaires de bus"}))
+            await amina.ack(await amina.act({**ITEM, "text": "Des horaires de bus"}))
             second = field.http.get(f"/coordination/ateliers/{workshop['id']}/export.maillage.json").content
             diverged = upload(archive, second)
             assert diverged.status_code == 400 and "rien n'a été importé" in diverged.text
@@ -102,13 +102,13 @@ def test_continued_on_the_laptop_only_the_new_events_and_waves_are_added(tmp_pat
             amina = Person(laptop)
             amina.join(workshop["code"], "Amina")
             await amina.connect()
-            await amina.ack(await amina.act({"type": "note.add", "board": "b2", "text": "Première idée"}))
+            await amina.ack(await amina.act({**ITEM, "text": "Première idée"}))
             field, archive = signed_in(laptop), signed_in(server)
             url = f"/coordination/ateliers/{workshop['id']}/export.maillage.json"
             assert upload(archive, field.http.get(url).content).status_code == 200
             _, events, _, _ = counts(server.db)
 
-            await amina.ack(await amina.act({"type": "note.add", "board": "b2", "text": "Deuxième idée"}))
+            await amina.ack(await amina.act({**ITEM, "text": "Deuxième idée"}))
             assert host.http.post(f"/a/{workshop['id']}/instantanes", data={"label": "T1"}).status_code == 303
             answer = upload(archive, field.http.get(url).content)
             assert answer.status_code == 200 and "1 événement ajouté" in answer.text
@@ -161,8 +161,8 @@ def test_an_erasure_on_the_laptop_reaches_the_server(tmp_path):
             amina = Person(laptop)
             amina.join(workshop["code"], "Amina")
             await amina.connect()
-            await amina.ack(await amina.act({"type": "note.add", "board": "b2", "text": "Mon adresse : 3 rue X"}))
-            note = f"n{amina.seq}"
+            await amina.ack(await amina.act({**ITEM, "text": "Mon adresse : 3 rue X"}))
+            note = f"d{amina.seq}"
             field, archive = signed_in(laptop), signed_in(server)
             url = f"/coordination/ateliers/{workshop['id']}/export.maillage.json"
             assert upload(archive, field.http.get(url).content).status_code == 200

@@ -156,10 +156,11 @@ def _workshop(server):
 def test_applying_a_template_never_adds_a_board_the_agenda_holds(live):
     host, workshop_id = _workshop(live)
     ws = live.app.state.workshops.get(workshop_id)
-    assert [(b.kind, b.title) for b in ws.boards.values()] == [("ideas", "Diagnostic partagé")]
+    assert [(b.kind, b.title) for b in ws.boards.values()] == [("diagnosis", "Diagnostic partagé")]
     assert host.post(f"/a/{workshop_id}/modele", data={"template": "complet"}).status_code == 303
+    # One diagnosis, the structured one the workshop opened on; the template adds the rest in its order.
     assert [(b.kind, b.title) for b in ws.boards.values()] == [
-        ("ideas", "Diagnostic partagé"), ("diagnosis", "Diagnostic partagé"), ("ambition", "Ambition de changement"),
+        ("diagnosis", "Diagnostic partagé"), ("systems", "Carte systémique"), ("ambition", "Ambition de changement"),
         ("stakeholders", "Cartographie des acteurs"), ("levers", "Freins et leviers"),
         ("indicators", "Référentiel d'indicateurs")]
     again = host.post(f"/a/{workshop_id}/modele", data={"template": "complet"})

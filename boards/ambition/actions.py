@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from ..actions import Choice, Flag, Ident, Text, action, spec
-from ..i18n import FIELD_LABELS, N_
+from ..i18n import N_, label_fields
 from .model import ANSWERS
 
 TEXT_MAX = 280
 REASON_MAX = 400
 
-for _name, _label in {
+label_fields({
     "statement": N_("proposition"),
     "answer": N_("réponse"),
     "reason": N_("raison"),
-}.items():
-    FIELD_LABELS.setdefault(_name, _label)
-del _name, _label
+})
 
 
 @action("ambition.propose")

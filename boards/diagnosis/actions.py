@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..actions import Choice, Flag, Ident, Int, Text, action, spec
-from ..i18n import FIELD_LABELS, N_
+from ..i18n import N_, label_fields
 from ..levers import Idents
 from .model import NATURES, SOURCES
 
@@ -11,8 +11,7 @@ TEXT_MAX = 280
 LINKS_MAX = 12
 BUDGET_MAX = 10
 
-# Field names are shared by every kind: a name another kind labelled first keeps its label.
-for _name, _label in {
+label_fields({
     "item": N_("élément"),
     "theme": N_("thème"),
     "nature": N_("nature"),
@@ -20,9 +19,7 @@ for _name, _label in {
     "cards": N_("cartes freins et leviers"),
     "status": N_("suite donnée"),
     "on": N_("priorité"),
-}.items():
-    FIELD_LABELS.setdefault(_name, _label)
-del _name, _label
+})
 
 
 @action("diagnosis.add")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..actions import Choice, Flag, Ident, Text, action, spec
-from ..i18n import FIELD_LABELS, N_
+from ..i18n import N_, label_fields
 from .loops import POLARITIES
 from .model import ORIGINS
 
@@ -13,8 +13,7 @@ LINKS_MAX = 600
 FACTORS_PER_PERSON = 30
 LOOP_KEY_MAX = 400
 
-# Field names are shared by every kind: a name another kind labelled first keeps its label.
-for _name, _label in {
+label_fields({
     "factor": N_("facteur"),
     "link": N_("lien causal"),
     "source": N_("cause"),
@@ -25,9 +24,7 @@ for _name, _label in {
     "item": N_("élément à reprendre"),
     "loop": N_("boucle"),
     "anonymous": N_("anonymat"),
-}.items():
-    FIELD_LABELS.setdefault(_name, _label)
-del _name, _label
+})
 
 
 @action("factor.add")

@@ -68,6 +68,32 @@ def add_board(fac, title: str, kind: str) -> None:
     settled(fac)
 
 
+def ideas_board(fac, title: str = "Idées du quartier") -> None:
+    """A free ideas board, on stage: a new workshop opens on the structured diagnosis."""
+    add_board(fac, title, "Idées")
+    show_board(fac, title)
+
+
+def apply_template(fac, label: str) -> None:
+    """The facilitator adds a ready-made agenda's boards."""
+    fac.get_by_text("Appliquer un modèle de déroulé").click()
+    fac.get_by_label("Modèle", exact=True).select_option(label=label)
+    fac.get_by_role("button", name="Ajouter ces tableaux").click()
+    fac.wait_for_url("**/animation")
+    online(fac)
+
+
+def contribute(phone, theme: str, nature: str, source: str, text: str) -> None:
+    """A contribution to the shared diagnosis, sorted by theme, kind and source."""
+    form = phone.locator("form.dg-compose")
+    form.get_by_label("Thème").select_option(label=theme)
+    form.get_by_label("C'est…").select_option(label=nature)
+    form.get_by_label("D'où vient ce savoir ?").select_option(label=source)
+    form.get_by_label("Votre contribution").fill(text)
+    form.get_by_role("button", name="Ajouter au diagnostic").tap()
+    settled(phone)
+
+
 def show_board(fac, title: str) -> None:
     """Follow me: every screen switches to this board."""
     fac.locator("#agenda li", has_text=title).get_by_role("button", name="Montrer à tous").click()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed
-from .steps import (add_board, create_workshop, draw_tie, join, online, screen_link, set_phase, settled,
+from .steps import (add_board, create_workshop, draw_tie, ideas_board, join, online, screen_link, set_phase, settled,
                     show_board, take_snapshot)
 
 pytestmark = pytest.mark.browser
@@ -41,6 +41,7 @@ def test_every_page_is_basically_accessible(room):
     phone = room.open("phone")
     audit.basics(phone, contrast=True)
     workshop_id, code = create_workshop(fac, "Atelier accessible", "QPV des Lilas")
+    ideas_board(fac)
     wall = room.open("projector", screen_link(fac))
 
     # Joining, a wrong code first. ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from . import audit
 from .conftest import TOKEN
 from .exports import analysed, download_all, open_offline_html
-from .steps import add_board, create_workshop, join, screen_link, set_phase, settled, show_board
+from .steps import add_board, contribute, create_workshop, join, screen_link, set_phase, settled, show_board
 
 pytestmark = pytest.mark.browser
 
@@ -100,7 +100,7 @@ def test_hostile_text_in_every_field_stays_text(room):
     expect(fac.locator("#people .people li", has_text=SVG)).to_contain_text("sans téléphone")
     fac.get_by_text("Appliquer un modèle de déroulé").click()
     fac.get_by_label("Enregistrer ce déroulé comme modèle").fill(CMD)
-    fac.get_by_role("button", name="Enregistrer", exact=True).click()
+    fac.locator("form[action$='/modeles']").get_by_role("button", name="Enregistrer", exact=True).click()
     fac.wait_for_url("**/animation")
     expect(fac.get_by_label("Modèle").locator("option", has_text=CMD)).to_have_count(1)
     for text in (BRACES, LINK, HTMX, long(80)):
@@ -130,19 +130,17 @@ def test_hostile_text_in_every_field_stays_text(room):
     shows(phone, title, "#ws-title")
     expect(fac.locator("#people .people li", has_text=IMG)).to_contain_text(RTL)
 
-    # Ideas: a long note, a script, then an edit. ---------------------------------------------------
-    for text in (long(500), SCRIPT):
-        phone.get_by_label("Votre idée").fill(text)
-        phone.get_by_role("button", name="Ajouter la note").tap()
-        settled(phone)
-    note = phone.locator(".note", has_text=SCRIPT)
-    note.get_by_text("Modifier", exact=True).tap()
-    note.get_by_label("Texte de la note").fill(OOB)
-    note.get_by_role("button", name="Enregistrer").tap()
+    # The shared diagnosis: a long contribution, a script, then an edit. ----------------------------
+    for text in (long(280), SCRIPT):
+        contribute(phone, "Emploi", "Besoin", "Expérience vécue", text)
+    item = phone.locator(".dg-item", has=phone.locator(".dg-text", has_text=SCRIPT))
+    item.locator("summary", has_text="Modifier").tap()
+    item.get_by_label("Texte", exact=True).fill(OOB)
+    item.get_by_role("button", name="Enregistrer").tap()
     settled(phone)
     for page in (phone, fac, wall):
-        shows(page, long(500), ".note .text")
-        shows(page, OOB, ".note .text")
+        shows(page, long(280), ".dg-item .dg-text")
+        shows(page, OOB, ".dg-item .dg-text")
         inert(page)
 
     # The map: hostile type lists, actors, a tie. ---------------------------------------------------

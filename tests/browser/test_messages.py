@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from players import Server
 
 from .conftest import ARTIFACTS, Room
-from .steps import add_board, create_workshop, join, online, set_phase, settled, show_board
+from .steps import add_board, create_workshop, ideas_board, join, online, set_phase, settled, show_board
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +47,7 @@ def room(chromium, server, request):
 def workshop(room, title: str, name: str = "Amina"):
     fac = room.open("laptop")
     workshop_id, code = create_workshop(fac, title, "QPV du Port")
+    ideas_board(fac)
     phone = room.open("phone")
     join(phone, code, name)
     return fac, phone, workshop_id, code
@@ -322,6 +323,7 @@ def test_an_unsaved_action_survives_a_reload_and_leaving_asks_first(room):
     the reload, and applied once; the reload asked first."""
     fac = room.open("laptop")
     workshop_id, code = create_workshop(fac, "Atelier rechargement", "QPV du Port")
+    ideas_board(fac)
     phone = room.open("phone", "/")
     relay = Relay(phone)
     join(phone, code, "Amina")

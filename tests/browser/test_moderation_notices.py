@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .steps import create_workshop, join, settled
+from .steps import create_workshop, ideas_board, join, settled
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,7 @@ NOTICE = "L'animation a masqué une de vos notes"
 def test_the_author_of_a_hidden_note_reads_why_it_left_and_the_others_see_nothing(room):
     fac = room.open("laptop")
     _, code = create_workshop(fac, "Atelier des Tilleuls", "QPV des Tilleuls")
+    ideas_board(fac)
     amina, bruno = room.open("phone"), room.open("phone")
     join(amina, code, "Amina")
     join(bruno, code, "Bruno")

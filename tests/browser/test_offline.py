@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from .steps import create_workshop, join, online, screen_link, settled
+from .steps import create_workshop, ideas_board, join, online, screen_link, settled
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +27,7 @@ def notes_stored(room, workshop_id: str, text: str) -> int:
 def test_an_idea_written_offline_is_applied_once_back_online(room):
     fac = room.open("laptop")
     workshop_id, code = create_workshop(fac, "Atelier hors ligne", "QPV du Port")
+    ideas_board(fac)
     wall = room.open("projector", screen_link(fac))
     phone = room.open("phone")
     sent = []
@@ -48,7 +49,7 @@ def test_an_idea_written_offline_is_applied_once_back_online(room):
         expect(phone.locator("#conn")).to_have_text("Hors ligne : reconnexion en cours…")
         expect(pending).to_have_count(1)
         for page in (fac, wall):
-            expect(page.locator("#notes-b2 .note")).to_have_count(0)
+            expect(page.locator(".notes .note")).to_have_count(0)
         assert notes_stored(room, workshop_id, text) == 0
 
         phone.context.set_offline(False)
@@ -57,8 +58,8 @@ def test_an_idea_written_offline_is_applied_once_back_online(room):
 
     expect(phone.locator("body")).not_to_have_class(re.compile(r"\boffline\b"))
     for page in (phone, fac, wall):
-        expect(page.locator("#notes-b2 .note", has_text=text)).to_have_count(1)
-        expect(page.locator("#count-b2")).to_have_text("1 note")
+        expect(page.locator(".notes .note", has_text=text)).to_have_count(1)
+        expect(page.locator("span[id^=count-b]")).to_have_text("1 note")
     assert notes_stored(room, workshop_id, text) == 1
     # It left the phone twice, into the dead connection and again after reconnecting, with one
     # operation id: the server applied it once.
@@ -67,5 +68,5 @@ def test_an_idea_written_offline_is_applied_once_back_online(room):
     # Once acknowledged, nothing is sent again: still one after the retry period.
     phone.wait_for_timeout(10_000)
     assert notes_stored(room, workshop_id, text) == 1
-    expect(fac.locator("#notes-b2 .note")).to_have_count(1)
+    expect(fac.locator(".notes .note")).to_have_count(1)
     room.watch.assert_clean()
