@@ -17,7 +17,10 @@ pytestmark = pytest.mark.browser
 
 def test_the_territory_over_its_waves_reads_on_a_laptop_and_a_phone(room):
     workshop = Person(room.server).create_workshop(territory="QPV test")
-    ids = store(room.server.db, workshop["id"], territory(40, waves=3))
+    waves = territory(40, waves=3)
+    for wave, label in zip(waves, ("T0 — janvier", "T1 — juin", "T2 — novembre")):
+        wave["label"] = label
+    ids = store(room.server.db, workshop["id"], waves)
     page = room.open("tablet", "/coordination")
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_label("Jeton de coordination").fill(TOKEN)
