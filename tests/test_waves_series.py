@@ -192,6 +192,9 @@ def test_the_review_page_draws_the_series_and_follows_a_chosen_actor(served):
                          section.split('name="acteur"', 1)[1].split("</select>", 1)[0])
     assert len(options) == 300  # of 409 actors, the 300 with the most partners
     assert HOSTILE not in text
+    # An actor that is not on this wave's map: the page falls back to the most connected one.
+    unknown = host.http.get(f"/coordination/instantanes/{ids[2]}", params={"acteur": "a1<"}, timeout=60)
+    assert unknown.status_code == 200 and unknown.text.count(" selected>") == 1
     chosen = host.http.get(f"/coordination/instantanes/{ids[2]}", params={"acteur": "b2"}, timeout=60).text
     part = chosen.split('id="evolution-acteur"', 1)[1].split("</section>", 1)[0]
     assert '<option value="b2" selected>' in part
