@@ -1,7 +1,8 @@
 """Coordinator review: territories, snapshots, wave comparison, common indicators, exports.
 
 Everything that costs CPU on a large wave (parsing it, drawing it, comparing two waves,
-building an export) runs in the snapshots' worker process (exports/jobs.py); a handler
+following a territory over its waves, building an export) runs in the snapshots' worker
+process (exports/jobs.py), or here when the stored text is small (``_off_loop``); a handler
 here reads the stored text, checks who asks, and waits.
 """
 
