@@ -93,3 +93,52 @@ def indicator_chart(indicator: dict) -> dict:
             "columns": columns, "has_before": before is not None,
             "median": median, "median_x": median_x(median),
             "before_median": before_median, "before_median_x": median_x(before_median)}
+
+
+def line_chart(waves: list[str], lines: list[tuple[str, list]], spell, *, width: int = 340,
+               height: int = 170) -> dict:
+    """One line per (label, values over the waves); ``spell`` writes a value for the reader.
+
+    A missing value (None) leaves a gap: the line is cut there and no point is drawn. The
+    vertical scale runs from the lowest value (or 0, whichever is lower) to the highest."""
+    left, right, top, bottom = 58, 14, 12, 34
+    values = [v for _, series in lines for v in series if v is not None]
+    low, high = min([0, *values]), max(values, default=1)
+    if high <= low:
+        high = low + 1
+    inner_w, inner_h = width - left - right, height - top - bottom
+    step = inner_w / (len(waves) - 1) if len(waves) > 1 else 0
+
+    def x(i):
+        return round(left + (i * step if len(waves) > 1 else inner_w / 2), 1)
+
+    def y(value):
+        return round(top + inner_h * (high - value) / (high - low), 1)
+
+    drawn = []
+    for index, (label, series) in enumerate(lines):
+        segments, segment, points = [], [], []
+        for i, value in enumerate(series):
+            if value is None:
+                if segment:
+                    segments.append(segment)
+                segment = []
+                continue
+            segment.append(f"{x(i)},{y(value)}")
+            points.append({"x": x(i), "y": y(value), "wave": waves[i], "text": spell(value)})
+        if segment:
+            segments.append(segment)
+        drawn.append({"label": label, "short": clip_text(label, 40), "style": index % 6,
+                      "paths": [" ".join(s) for s in segments if len(s) > 1], "points": points})
+    every = max(1, math.ceil(len(waves) / 6))
+    shown = list(range(0, len(waves), every))
+    if shown and shown[-1] != len(waves) - 1:
+        shown[-1] = len(waves) - 1  # the last wave is always named: it is the one read
+    return {"width": width, "height": height, "left": left, "top": top,
+            "base": top + inner_h, "right": width - right, "lines": drawn,
+            "high": spell(high), "low": spell(low), "zero_y": y(0) if low < 0 else None,
+            # The first and last names lean inwards so neither runs off the chart.
+            "ticks": [{"x": x(i), "label": clip_text(waves[i], 12),
+                       "anchor": "start" if i == 0 and len(waves) > 1 else
+                       "end" if i == len(waves) - 1 and len(waves) > 1 else "middle"}
+                      for i in shown]}

@@ -23,7 +23,7 @@ from boards.network.compare import compare, match_actors
 from . import (actors_csv, ambition_csv, ambition_json, diagnosis_csv, diagnosis_json, ideas_csv, comparison_report_html, evidence_pack, gexf_bytes, graphml_bytes,
                indicators_csv, json_bytes, levers_csv, metrics_csv, network_csv, network_html,
                report_html, ties_csv, workbook_xlsx, changes_csv)
-from . import systems
+from . import series, systems
 from .drawing import drawing
 from .report import density_table
 from .templating import TEMPLATES
@@ -91,8 +91,28 @@ def analysis_text(data_text: str) -> str:
     return json.dumps(analyse(json.loads(data_text)), ensure_ascii=False)
 
 
-def export(name: str, data_text: str, analysis_text_: str, sep: str, lang: str) -> bytes:
-    return _bytes(BUILDERS[name](json.loads(data_text), json.loads(analysis_text_), sep, lang))
+def export(name: str, data_text: str, analysis_text_: str, sep: str, lang: str,
+           history: tuple = ()) -> bytes:
+    """One file of a wave. ``history``: the territory's earlier waves as (label, taken_at,
+    analysis text), oldest first; the report then follows the territory over all of them."""
+    data, analysis = json.loads(data_text), json.loads(analysis_text_)
+    if name == "rapport.html" and history:
+        waves = [*_waves(history), {"label": data.get("label", ""), "taken_at": data.get("taken_at", ""),
+                                    "analysis": analysis}]
+        return _bytes(report_html(data, analysis, locale=lang,
+                                  series=series.context(waves, lang, leaders=series.LEADERS)))
+    return _bytes(BUILDERS[name](data, analysis, sep, lang))
+
+
+def _waves(texts) -> list[dict]:
+    return [{"label": label, "taken_at": taken_at, "analysis": json.loads(text)}
+            for label, taken_at, text in texts]
+
+
+def series_part(texts: tuple, locale: str, actor: str | None) -> dict:
+    """The review page's series over the territory's waves (label, taken_at, analysis text;
+    oldest first, the page's own wave last), for the actor chosen on the page."""
+    return series.context(_waves(texts), locale, actor=actor)
 
 
 def _wave(texts: tuple[str, str]) -> dict:
@@ -127,7 +147,8 @@ def network_svg(drawing_: dict, title: str, locale: str) -> str:
 
 # What the snapshot page reads of a wave besides its drawing: everything but the actor and
 # tie lists, which only the drawing needs and which make up nearly all of a large wave.
-PAGE_LIMITS = {"margin": 60, "names": 25}
+PAGE_LIMITS = {"margin": 60, "names": 25, "actors": 30}
+ACTOR_FIELDS = ("id", "name", "type", "degree", "betweenness", "constraint", "trust", "value")
 
 
 def header(data_text: str) -> dict:
@@ -146,6 +167,11 @@ def snapshot_page(data_text: str, analysis_text_: str, locale: str, title: str) 
     brief["communities"] = [{**c, "members": [], "names": c["names"][:PAGE_LIMITS["names"]],
                              "more": len(c["names"]) > PAGE_LIMITS["names"]}
                             for c in analysis["communities"] if c["size"] > 1]
+    # The actors with the most partners, with their per-actor figures; all of them are in
+    # acteurs.csv and the workbook.
+    ranked = sorted(analysis["actors"], key=lambda a: (-a["degree"], a["name"].casefold(), a["id"]))
+    brief["top_actors"] = [{k: a.get(k) for k in ACTOR_FIELDS} for a in ranked[:PAGE_LIMITS["actors"]]]
+    brief["actor_count"] = len(analysis["actors"])
     return {"snap": snap, "analysis": brief, "svg": svg,
             "density": density_table(analysis, locale)}
 
@@ -164,3 +190,20 @@ def comparison_page(before: tuple[str, str], after: tuple[str, str], titles: tup
     headers = tuple({k: v for k, v in wave["data"].items() if k not in ("actors", "ties")}
                     for wave in (before, after))
     return {"result": result, "svgs": svgs, "headers": headers}
+
+
+def agreed_ambition(data_text: str) -> dict | None:
+    """The statements agreed in a stored wave, with the workshop's title (None if none)."""
+    from .ambition import statements
+
+    data = json.loads(data_text)
+    agreed = [s for s in statements(data) if s.get("agreed")]
+    if not agreed:
+        return None
+    return {"statements": agreed, "workshop": (data.get("workshop") or {}).get("title", "")}
+
+
+def chosen_indicators(data_text: str) -> list[dict]:
+    """The indicators of a stored wave that the group kept in its framework."""
+    return [i for i in json.loads(data_text).get("indicators") or ()
+            if isinstance(i, dict) and i.get("chosen") is not False]

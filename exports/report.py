@@ -115,7 +115,8 @@ def _lever_groups(cards: list[dict]) -> list[dict]:
     return sorted(totals.values(), key=lambda e: (e["kind"], -e["votes"]))
 
 
-def report_context(snapshot: dict, analysis: dict, comparison: dict | None, locale: str = DEFAULT) -> dict:
+def report_context(snapshot: dict, analysis: dict, comparison: dict | None, locale: str = DEFAULT,
+                   series: dict | None = None) -> dict:
     say, label = texts(locale)
     workshop = snapshot.get("workshop") if isinstance(snapshot.get("workshop"), dict) else {}
     # Candidates the group did not keep in its framework stay in the data files only.
@@ -153,12 +154,15 @@ def report_context(snapshot: dict, analysis: dict, comparison: dict | None, loca
         "method": analysis.get("method", {}),
         "comparison": comparison,
         "changes": change_rows(comparison, locale) if comparison else [],
+        "series": series,
     }
 
 
-def report_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None, locale: str = DEFAULT) -> str:
-    """The wave's report; ``comparison`` (earlier wave -> this one) adds an evolution part."""
-    return render("report.html", locale, **report_context(snapshot, analysis, comparison, locale))
+def report_html(snapshot: dict, analysis: dict, *, comparison: dict | None = None, locale: str = DEFAULT,
+                series: dict | None = None) -> str:
+    """The wave's report; ``comparison`` (earlier wave -> this one) adds an evolution part,
+    ``series`` (exports/series.py, the territory's waves up to this one) a part over all waves."""
+    return render("report.html", locale, **report_context(snapshot, analysis, comparison, locale, series))
 
 
 def comparison_report_html(comparison: dict, *, title: str = "", locale: str = DEFAULT) -> str:

@@ -1,7 +1,8 @@
 """Coordinator review: territories, snapshots, wave comparison, common indicators, exports.
 
 Everything that costs CPU on a large wave (parsing it, drawing it, comparing two waves,
-building an export) runs in the snapshots' worker process (exports/jobs.py); a handler
+following a territory over its waves, building an export) runs in the snapshots' worker
+process (exports/jobs.py), or here when the stored text is small (``_off_loop``); a handler
 here reads the stored text, checks who asks, and waits.
 """
 
@@ -14,7 +15,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
-from boards.network.text import EXPLANATIONS, NETWORK_LABELS
+from boards.network.text import ACTOR_LABELS, EXPLANATIONS, NETWORK_LABELS
 from exports import jobs
 from exports.ambition import statements as ambition_statements
 from boards.systems import waves as systems_waves
@@ -38,6 +39,10 @@ def explained(locale: str) -> dict:
 
 def labelled(locale: str) -> dict:
     return {key: translate(locale, text) for key, text in NETWORK_LABELS.items()}
+
+
+def actor_labelled(locale: str) -> dict:
+    return {key: translate(locale, text) for key, text in ACTOR_LABELS.items()}
 
 
 def figures(analysis: dict, locale: str) -> list[dict]:
@@ -89,24 +94,48 @@ def _snapshot_or_none(request: Request, snapshot_id: str):
     return row
 
 
-def ambition_of(snapshots, row: dict, head: dict) -> dict | None:
+def _territory_waves(request: Request, row: dict) -> list[dict]:
+    """The territory's waves the reader may review, in wave order, up to this one (included)."""
+    mine = fold(row["territory"])
+    waves = [s for s in request.app.state.snapshots.listing()
+             if fold(s["territory"]) == mine and _can_review(request, s)
+             and (s["taken_at"], s["seq"], s["id"]) <= (row["taken_at"], row["seq"], row["id"])]
+    waves.sort(key=lambda s: (s["taken_at"], s["seq"], s["id"]))
+    return waves
+
+
+async def ambition_of(request: Request, row: dict, head: dict) -> dict | None:
     """The ambition that heads a wave: the one agreed in it, else the territory's latest agreed in
     an earlier wave (the change the territory seeks holds until it agrees another), else the
-    statements still under discussion in this wave."""
+    statements still under discussion in this wave. Earlier waves are read in the worker, the
+    latest first, until one holds an agreed ambition."""
     own = ambition_statements(head)
     if any(s.get("agreed") for s in own):
         return {"statements": own, "wave": None}
+    snapshots = request.app.state.snapshots
     for earlier in reversed(snapshots.listing()):
         # Taken in the same second counts as earlier: times are stored to the second.
         if earlier["id"] == row["id"] or fold(earlier["territory"]) != fold(row["territory"]) \
                 or earlier["taken_at"] > row["taken_at"]:
             continue
-        data = snapshots.get(earlier["id"])["data"]
-        agreed = [s for s in ambition_statements(data) if s.get("agreed")]
-        if agreed:
-            return {"statements": agreed, "wave": earlier["label"],
-                    "workshop": (data.get("workshop") or {}).get("title", "")}
+        text = snapshots.column([earlier["id"]], "data").get(earlier["id"])
+        found = await _off_loop(request, len(text or ""), jobs.agreed_ambition, text) if text else None
+        if found:
+            return {**found, "wave": earlier["label"]}
     return {"statements": own, "wave": None} if own else None
+
+
+async def _series(request: Request, row: dict, locale: str) -> dict | None:
+    """The territory followed over its waves up to this one, or None with a single wave."""
+    waves = [w for w in _territory_waves(request, row) if w["ready"] or w["id"] == row["id"]]
+    if len(waves) < 2 or not row["analysis"]:
+        return None
+    texts = request.app.state.snapshots.column([w["id"] for w in waves if w["id"] != row["id"]], "analysis")
+    texts[row["id"]] = row["analysis"]
+    history = tuple((w["label"], w["taken_at"], texts[w["id"]]) for w in waves if texts.get(w["id"]))
+    actor = request.query_params.get("acteur", "")[:200] or None
+    return await _off_loop(request, sum(len(t) for _, _, t in history), jobs.series_part,
+                           history, locale, actor)
 
 
 async def snapshot_page(request: Request) -> Response:
@@ -117,29 +146,33 @@ async def snapshot_page(request: Request) -> Response:
                 if fold(s["territory"]) == fold(row["territory"]) and s["id"] != row["id"] and s["ready"]]
     locale = locale_of(request)
     if row["analysis"]:
-        parts = await _page_parts(request, jobs.snapshot_page, row["data"], row["analysis"], locale,
-                                  translate(locale, "Réseau de coopération"))
+        parts, series = await asyncio.gather(
+            _off_loop(request, len(row["data"]) + len(row["analysis"]), jobs.snapshot_page,
+                      row["data"], row["analysis"], locale, translate(locale, "Réseau de coopération")),
+            _series(request, row, locale))
         snap, analysis, svg = parts["snap"], parts["analysis"], Markup(parts["svg"])
         density = parts["density"]
-    else:  # analysis still running (in the worker): the page says so; a thread reads the header
-        snap, analysis, svg = await asyncio.to_thread(jobs.header, row["data"]), None, None
-        density = {}
+    else:  # analysis still running (in the worker): the page says so; the worker reads the header
+        snap = await _off_loop(request, len(row["data"]), jobs.header, row["data"])
+        analysis, svg, density, series = None, None, {}, None
     return html(request, "review/snapshot.html", row=row, snap=snap, analysis=analysis, density=density,
                 figures=figures(analysis, locale) if analysis else [], network_svg=svg,
-                explanations=explained(locale), siblings=siblings, ideas=idea_boards(snap),
-                ambition=ambition_of(request.app.state.snapshots, row, snap),
+                explanations=explained(locale), actor_labels=actor_labelled(locale),
+                siblings=siblings, ideas=idea_boards(snap),
+                ambition=await ambition_of(request, row, snap), series=series,
                 fmt=Spelling(locale))
 
 
-# A wave this small (as stored JSON) is drawn in a few milliseconds: its page is built here
+# A wave this small (as stored JSON) is read in a few milliseconds: its page is built here
 # rather than waiting for the worker process, which may be starting or busy with an analysis.
 INLINE_LIMIT = 100_000
 
 
-async def _page_parts(request: Request, function, data: str, analysis: str, *args):
-    if len(data) + len(analysis) <= INLINE_LIMIT:
-        return function(data, analysis, *args)
-    return await request.app.state.snapshots.run(function, data, analysis, *args)
+async def _off_loop(request: Request, size: int, function, *args):
+    """``function(*args)`` in the worker process, or here when the text it reads is small."""
+    if size <= INLINE_LIMIT:
+        return function(*args)
+    return await request.app.state.snapshots.run(function, *args)
 
 
 def _pair(request: Request):
@@ -183,12 +216,14 @@ async def indicators_page(request: Request) -> Response:
             latest[fold(row["territory"])] = row
     table: dict[str, dict] = {}
     territories = []
-    for key, row in sorted(latest.items()):
-        snap = store.get(row["id"])["data"]
+    rows = [row for _, row in sorted(latest.items())]
+    texts = store.column([row["id"] for row in rows], "data")
+    # Each wave is parsed in the worker when large: a map of thousands of actors is megabytes.
+    kept = await asyncio.gather(*(_off_loop(request, len(texts[row["id"]]), jobs.chosen_indicators,
+                                            texts[row["id"]]) for row in rows))
+    for row, indicators in zip(rows, kept):
         territories.append({"name": row["territory"], "label": row["label"], "id": row["id"]})
-        for indicator in snap.get("indicators", []):
-            if indicator.get("chosen") is False:
-                continue
+        for indicator in indicators:
             name_key = indicator.get("library_id") or fold(indicator.get("name", ""))
             entry = table.setdefault(name_key, {"name": indicator.get("name", ""),
                                                 "dimension": indicator.get("dimension", ""),
@@ -223,8 +258,13 @@ async def export(request: Request) -> Response:
     if row is None or name not in jobs.BUILDERS or not row["analysis"]:
         return html(request, "error.html", 404, message_key="not_found")
     sep = ";" if request.query_params.get("sep") == ";" else ","
+    history = ()
+    if name == "rapport.html":  # the report follows the territory over its earlier waves too
+        earlier = [w for w in _territory_waves(request, row) if w["id"] != row["id"] and w["ready"]]
+        texts = request.app.state.snapshots.column([w["id"] for w in earlier], "analysis")
+        history = tuple((w["label"], w["taken_at"], texts[w["id"]]) for w in earlier if texts.get(w["id"]))
     body = await request.app.state.snapshots.run(jobs.export, name, row["data"], row["analysis"], sep,
-                                                 locale_of(request))
+                                                 locale_of(request), history)
     return _download(body, MEDIA[name.rsplit(".", 1)[1]], f"{row['id']}-{name}", name)
 
 

@@ -96,6 +96,14 @@ class Snapshots:
         rows = self.db.query("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])
         return rows[0] if rows else None
 
+    def column(self, ids: list[str], name: str) -> dict[str, str]:
+        """One stored column (``data`` or ``analysis``, as JSON text) of several snapshots."""
+        if name not in ("data", "analysis") or not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        return {row["id"]: row[name] for row in
+                self.db.query(f"SELECT id, {name} FROM snapshots WHERE id IN ({marks})", list(ids))}
+
     def get(self, snapshot_id: str) -> dict | None:
         row = self.raw(snapshot_id)
         if row is None:

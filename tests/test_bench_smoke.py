@@ -102,9 +102,13 @@ def test_combined_table_reads_every_bench_json(tmp_path, capsys):
                                 "ratio": 1.5, "goal_ratio": 1.3, "met": False}]},
         "bench_analysis": {"results": [{"actors": 100, "ties": 300, "analyse_s": 0.1, "anchor_s": 0.2,
                                         "sources": None, "goal_s": None}]},
+        "live_exports": {"actors": 2000, "lag_busy": {"p99_ms": 40.0}, "lag_idle": {"p99_ms": 20.0},
+                         "ack_busy": {"p99_ms": 80.0}, "ack_idle": {"p99_ms": 30.0}},
     }
     rows = bench_runner.lines(fake)
-    assert [r["verdict"] for r in rows] == ["MISSED", "—"]
+    assert [r["verdict"] for r in rows] == ["MISSED", "—", "met", "MISSED"]
+    assert [(r["figure"], r["ratio"]) for r in rows[2:]] == [("8 loop lag p99", "2.00x"),
+                                                              ("8 ack p99 (exports)", "2.67x")]
     bench_runner.print_combined(rows, "table")
     assert "1 fan-out CPU/frame" in capsys.readouterr().out
     written = common.write_json("all", {"table": rows}, tmp_path)

@@ -259,6 +259,8 @@ def test_every_metric_and_rating_label_a_coordinator_reads_is_the_glossarys(wave
     pages = {
         "review index": client.get("/coordination").text,
         "snapshot": client.get(f"/coordination/instantanes/{t0}").text,
+        # The later wave's page follows the territory over both waves (charts and tables).
+        "snapshot with its waves": client.get(f"/coordination/instantanes/{t1}").text,
         "comparison": client.get(f"/coordination/comparer?avant={t0}&apres={t1}").text,
         "indicators review": client.get("/coordination/indicateurs").text,
         "report": client.get(f"/coordination/instantanes/{t1}/export/rapport.html").text,
@@ -276,6 +278,8 @@ def test_every_metric_and_rating_label_a_coordinator_reads_is_the_glossarys(wave
     seen["network page"] = set(map(markup.unescape, re.findall(r'<option value="(?:degree|betweenness|closeness|eigenvector|strength)">'
                                           r'([^<]+)</option>', network)))
     assert all(seen[name] for name in ("snapshot", "comparison", "report", "comparison report", "network page"))
+    assert {translate(locale, "Score de confiance du réseau"), translate(locale, "Contrainte (Burt)")} <= seen[
+        "snapshot with its waves"]
     strangers = {name: labels - words for name, labels in seen.items() if labels - words}
     assert not strangers, strangers
 
