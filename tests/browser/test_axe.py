@@ -7,139 +7,14 @@ phone and the projector follow over their live connection. The language is a par
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
-from playwright.sync_api import expect
 
-import boards.ambition
-import boards.diagnosis
-import boards.ideas
-import boards.indicators
-import boards.levers
-import boards.stakeholders
-import boards.systems
-
-from . import axe
+from . import axe, tour
 from .conftest import TOKEN
-from .steps import settled
 
 pytestmark = pytest.mark.browser
-
-KINDS = (boards.ideas, boards.stakeholders, boards.levers, boards.indicators, boards.systems,
-         boards.diagnosis, boards.ambition)
-
-
-def open_in(room, device: str, path: str, lang: str):
-    page = room.open(device, path)
-    page.context.add_cookies([{"name": "lang", "value": lang, "url": room.url}])
-    axe.install(page.context)
-    page.reload()
-    return page
-
-
-def live(page) -> None:
-    expect(page.locator("#conn.on")).to_have_count(1)
-
-
-def ask(fac, selector: str) -> None:
-    """The facilitator presses the button of the form matching `selector` (language-free)."""
-    fac.locator(selector).locator("button").first.click()
-    settled(fac)
-
-
-def add_board(fac, kind: str) -> str:
-    agenda = fac.locator("#agenda")
-    before = agenda.locator("ol > li").count()
-    agenda.locator("#new-board-title").fill(f"Tableau {kind}")
-    agenda.locator("#new-board-kind").select_option(kind)
-    agenda.locator("form:has(input[name=type][value='board.add']) button").click()
-    expect(agenda.locator("ol > li")).to_have_count(before + 1)
-    settled(fac)
-    board = agenda.locator("ol > li").last.locator("input[name=board]").first.get_attribute("value")
-    ask(fac, f"form:has(input[name=type][value='board.show']):has(input[name=board][value='{board}'])")
-    return board
-
-
-def set_phase(fac, board: str, phase: str) -> None:
-    ask(fac, f".phases form:has(input[name=phase][value='{phase}'])")
-    expect(fac.locator(".phases button[aria-pressed=true]")).to_have_count(1)
-    expect(fac.locator(f".phases form:has(input[name=phase][value='{phase}']) button")).to_have_attribute(
-        "aria-pressed", "true")
-
-
-def followed(page, phase: str) -> None:
-    """The phone or projector shows the phase the console set."""
-    expect(page.locator(f"#stage [data-phase='{phase}']").first).to_be_attached()
-
-
-def send(page, form: str, fields: dict | None = None) -> None:
-    """Fills a form by its fields' names (language-free) and presses its button."""
-    target = page.locator(form).first
-    for name, value in (fields or {}).items():
-        field = target.locator(f"[name={name}]").first
-        if field.evaluate("(el) => el.tagName") == "SELECT":
-            field.select_option(index=value) if isinstance(value, int) else field.select_option(value)
-        elif field.get_attribute("type") == "radio":
-            target.locator(f"[name={name}]").nth(value).check()
-        else:
-            field.fill(value)
-    button = target.locator("button").last
-    button.tap() if page.context.pages and page.viewport_size["width"] < 500 else button.click()
-    settled(page)
-
-
-def contribute(fac, phone, kind: str, phase: str) -> None:
-    """What people do in this phase, so that axe sees cards, ties, votes and answers."""
-    typed = lambda t: f"form:has(input[name=type][value='{t}'])"  # noqa: E731
-    if (kind, phase) == ("ideas", "open"):
-        send(phone, typed("note.add"), {"text": "Se retrouver une fois par mois"})
-    elif (kind, phase) == ("stakeholders", "map"):
-        for name in ("Mission locale", "CAF"):
-            send(phone, "form.sh-add", {"name": name})
-        phone.locator("details.sh-alt summary").tap()
-        for index in (1, 2):
-            send(phone, "details.sh-alt " + typed("actor.place"), {"actor": 1 if index == 1 else 2, "zone": index})
-        phone.locator("details.sh-alt summary").tap()
-        phone.locator(".sh-actors .sh-a").nth(0).tap()
-        phone.locator(".sh-actors .sh-a").nth(1).tap()
-        form = phone.locator("form.sh-link-form")
-        expect(form).to_be_visible()
-        form.locator("input[name=strength]").nth(1).check()
-        send(phone, "form.sh-link-form", {"category": 1})
-    elif (kind, phase) == ("levers", "write"):
-        send(phone, "form.lv-compose", {"side": 1, "category": 1, "text": "Des temps d'échange réguliers"})
-    elif (kind, phase) == ("levers", "vote"):
-        phone.locator(".lv-card form:has(input[name=type][value='vote.add']) button").first.tap()
-        settled(phone)
-    elif (kind, phase) == ("indicators", "propose"):
-        fac.locator(f"form[action$='/amorcer'] button").click()
-        fac.wait_for_url("**/animation")
-        live(fac)
-    elif (kind, phase) == ("indicators", "prioritise"):
-        phone.locator(typed("indicator.dot") + ":has(input[name=add][value=true]) button").first.tap()
-        settled(phone)
-    elif (kind, phase) == ("indicators", "choose"):
-        ask(fac, typed("indicator.choose"))
-        ask(fac, typed("indicators.publish"))
-    elif (kind, phase) == ("indicators", "rate"):
-        phone.locator(".ind-rate").first.locator("button.ind-v").nth(2).tap()
-        settled(phone)
-    elif (kind, phase) == ("systems", "factors"):
-        for text in ("Offres d'emploi locales", "Confiance des employeurs"):
-            send(phone, "form.sy-add", {"text": text})
-        send(phone, "form.sy-link", {"source": 1, "target": 2, "polarity": 0})
-    elif (kind, phase) == ("diagnosis", "collect"):
-        send(phone, "form.dg-compose", {"theme": 1, "nature": "need", "source": 1, "text": "Pas de bus après 20 h"})
-    elif (kind, phase) == ("diagnosis", "prioritise"):
-        phone.locator(typed("diagnosis.dot") + " button").first.tap()
-        settled(phone)
-    elif (kind, phase) == ("ambition", "draft"):
-        send(phone, typed("ambition.propose"), {"text": "Un interlocuteur à 15 minutes"})
-    elif (kind, phase) == ("ambition", "consent"):
-        ask(fac, typed("ambition.round.open"))
-        send(phone, typed("ambition.answer"), {"answer": 1, "reason": "Et le soir ?"})
 
 
 def walk(room, lang: str = "fr") -> dict[str, list]:
@@ -147,40 +22,23 @@ def walk(room, lang: str = "fr") -> dict[str, list]:
     found: dict[str, list] = {}
 
     def check(page, where: str) -> None:
-        page.wait_for_timeout(50)
         bad = axe.violations(page)
         if bad:
             found[where] = bad
 
-    home = open_in(room, "laptop", "/", lang)
-    check(home, "home")
-    home.locator("input[name=title]").fill("Atelier accessible")
-    home.locator("input[name=territory]").fill("QPV des Lilas")
-    home.locator("form[action='/ateliers'] button").click()
-    home.wait_for_url(re.compile(r"/a/\w+/animation"))
-    fac = home
-    live(fac)
-    workshop_id = fac.url.split("/")[4]
+    fac, wall, phone, workshop_id = tour.start(room, lang)
     code = fac.locator(".joinbox .code").inner_text().strip()
-    wall = open_in(room, "projector", fac.locator("a[href*='/ecran']").first.get_attribute("href"), lang)
-    phone = open_in(room, "phone", f"/j/{code}", lang)
-    check(phone, "join")
-    phone.locator("input[name=name]").fill("Amina")
-    phone.locator("form[action='/rejoindre'] button").tap()
-    phone.wait_for_url(re.compile(r"/a/\w+$"))
-    for page in (fac, wall, phone):
-        live(page)
+    visitor = tour.open_in(room, "phone", "/", lang)
+    check(visitor, "home")
+    visitor.goto(f"{room.url}/j/{code}")
+    check(visitor, "join")
+    visitor.context.close()
 
-    for kind in KINDS:
-        board = add_board(fac, kind.KIND)
-        for phase in kind.PHASES:
-            set_phase(fac, board, phase)
-            for page in (phone, wall):
-                followed(page, phase)
-            contribute(fac, phone, kind.KIND, phase)
-            for page, view in ((fac, "facilitator"), (phone, "participant"), (wall, "screen")):
-                followed(page, phase)
-                check(page, f"{view} {kind.KIND}/{phase}")
+    def each(kind: str, phase: str) -> None:
+        for page, view in ((fac, "facilitator"), (phone, "participant"), (wall, "screen")):
+            check(page, f"{view} {kind}/{phase}")
+
+    tour.boards_through_phases(fac, wall, phone, each)
 
     # A wave, then the coordinator's pages and the printable report. -------------------------------
     box = fac.locator("#instantanes")
@@ -190,7 +48,7 @@ def walk(room, lang: str = "fr") -> dict[str, list]:
     check(fac, "facilitator after a wave")
     phone.goto(f"{room.url}/a/{workshop_id}/mes-contributions")
     check(phone, "my contributions")
-    coord = open_in(room, "laptop", "/coordination", lang)
+    coord = tour.open_in(room, "laptop", "/coordination", lang)
     check(coord, "coordinator sign-in")
     coord.locator("input[name=token]").fill(TOKEN)
     coord.locator("form button").first.click()
@@ -205,7 +63,7 @@ def walk(room, lang: str = "fr") -> dict[str, list]:
     check(coord, "review snapshot")
     report = coord.locator("a[href$='/export/rapport.html']").get_attribute("href")
     for path in (report, "/coordination/indicateurs", "/coordination/bibliotheque",
-                 "/coordination/bibliotheque/indicateur", f"/territoires/QPV des Lilas"):
+                 "/coordination/bibliotheque/indicateur", "/territoires/QPV des Lilas"):
         coord.goto(room.url + path)
         check(coord, path)
     return found
