@@ -81,7 +81,7 @@ def send(page, form: str, fields: dict | None = None) -> None:
             target.locator(f"[name={name}]").nth(value).check()
         else:
             field.fill(value)
-    button = target.locator("button").last
+    button = target.locator("button:not([type=button])").last
     button.tap() if page.viewport_size["width"] < 500 else button.click()
     settled(page)
 
