@@ -22,7 +22,7 @@ from boards.i18n import FIELD_LABELS
 from boards.kinds import KINDS
 from boards.model import Workshop
 
-from . import i18n
+from . import i18n, pictos
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 VIEWS = ("participant", "facilitator", "screen")
@@ -79,6 +79,7 @@ def env(locale: str) -> jinja2.Environment:
             locale, getattr(KINDS[board.kind], "PHASE_HINTS", {}).get(board.phase, "")),
         agenda_templates=AGENDA_TEMPLATES,
         timer_left=lambda ws: round(seconds_left(ws.timer, datetime.now(timezone.utc))),
+        **pictos.GLOBALS,
     )
     environment.filters["default_label"] = lambda value: i18n.shipped_label(locale, value)
     # One path segment from stored text ("QPV Nord/Sud"): every reserved character escaped, "/"

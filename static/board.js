@@ -366,6 +366,27 @@
     budgets();
   });
 
+  // A frame that re-renders the control someone is on (a phase button, a vote) would drop their
+  // focus to the top of the page: a keyboard or screen reader user would start over each time.
+  // The same control of the same form in the new render takes the focus back.
+  var focusKept = null;
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var el = document.activeElement;
+    var form = el && el.form;
+    focusKept = null;
+    if (form && form.hasAttribute("ws-send")) {
+      focusKept = { el: el, key: formKey(form), index: Array.prototype.indexOf.call(form.elements, el) };
+    }
+  });
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    var kept = focusKept;
+    focusKept = null;
+    if (!kept || kept.el.isConnected || (document.activeElement && document.activeElement !== body)) { return; }
+    var form = Array.prototype.filter.call(document.forms, function (f) { return formKey(f) === kept.key; })[0];
+    var el = form && form.elements[kept.index];
+    if (el && !el.disabled) { el.focus({ preventScroll: true }); }
+  });
+
   // When the facilitator shows another board, a phone (or the projector) starts reading it from the
   // top, not wherever the last board had been scrolled to; the console stays where its hands are.
   function boardShown() { var stage = document.getElementById("stage"); return stage && stage.getAttribute("data-board"); }
