@@ -125,6 +125,8 @@ class Workshops:
             raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
         with self.store.transaction():
             caught = self._read_new(ws)
+            if caught:
+                self._broadcast_each(ws, caught)
             if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
                 stored, seen = [], True
             else:
@@ -134,18 +136,25 @@ class Workshops:
                     raise Rejected(N_("L'atelier vient de changer : réessayez."))
                 stored = self.store.insert(ws.id, ws.seq, events, participant, op) if events or op else []
         self._fold(ws, stored)
-        self._broadcast(ws, caught + stored)
+        self._broadcast(ws, stored)
         if stored and self.broker is not None:
             self.broker.notify(ws.id, ws.seq)
         return not seen
 
     def _read_new(self, ws: Workshop) -> list[dict]:
-        """Events other processes committed since this state was last brought up to date, folded in."""
+        """Events other processes committed since this state was last brought up to date (not folded yet)."""
         if self.broker is None:
             return []
-        fresh = list(self.store.events(ws.id, after=ws.seq))
-        self._fold(ws, fresh)
-        return fresh
+        return list(self.store.events(ws.id, after=ws.seq))
+
+    def _broadcast_each(self, ws: Workshop, fresh: list[dict]) -> None:
+        """Folds and shows events another process committed, one at a time: a fragment is rendered
+        from the state right after its own event, as the process that committed it rendered it
+        (rendered after the whole batch, a note added then hidden would be appended hidden on
+        some pages and not at all on others, until their next resync)."""
+        for event in fresh:
+            self._fold(ws, [event])
+            self._broadcast(ws, [event])
 
     def _fold(self, ws: Workshop, stored: list[dict]) -> None:
         try:
@@ -178,9 +187,7 @@ class Workshops:
         ws = self.states.get(workshop_id)
         if ws is None:
             return
-        fresh = list(self.store.events(ws.id, after=ws.seq))
-        self._fold(ws, fresh)
-        self._broadcast(ws, fresh)
+        self._broadcast_each(ws, list(self.store.events(ws.id, after=ws.seq)))
 
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
