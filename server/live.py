@@ -116,6 +116,8 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
         # connection now, even if this loop is waiting for a message that may never come.
         here.cancel()
     client.on_stop = hub_stopped
+    if view == FACILITATOR:
+        workshops.console_connected(ws)
     workshops.presence_soon(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
