@@ -34,9 +34,11 @@ log = logging.getLogger("maillage.hub")
 TICK = 0.02
 # Longest tick: however far behind the server is, a change waits at most this long for its frame.
 MAX_TICK = 0.5
-# A room's flush may take at most this share of the event loop: the tick is the flush's own
-# duration divided by it (with how late the flush started), so a quiet room keeps TICK whatever
-# its size and a plenary's phones get fewer, larger frames only while the server is busy.
+# A room's flush may take at most this share of the event loop: the tick is the CPU the flush took
+# divided by it, plus how late the flush started (how far behind the loop is), so a room whose
+# frames are cheap keeps TICK whatever its size and a plenary's phones get fewer, larger frames
+# only while the server is busy. CPU, not wall time: on a shared machine the wall time of a flush
+# counts the time the process waited for a core.
 FLUSH_SHARE = 0.5
 # Seconds a sequence number may wait for a frame to ride with before it is sent alone.
 SEQ_DELAY = 2.0
@@ -375,7 +377,7 @@ class Room:
         loop = asyncio.get_running_loop()
         late = loop.time() - self._flush_at
         self._flush_due = None
-        started = time.perf_counter()
+        started = time.thread_time()
         fresh, self.fresh = self.fresh, set()
         dirty, self.dirty = self.dirty, set()
         for feed in fresh:
@@ -385,7 +387,7 @@ class Room:
             self._deliver(client)
         for feed in fresh:
             feed.trim()
-        took = time.perf_counter() - started
+        took = time.thread_time() - started
         self._last_flush = loop.time()
         self._tick = min(MAX_TICK, max(TICK, took / FLUSH_SHARE + max(0.0, late)))
         if self.fresh or self.dirty:
