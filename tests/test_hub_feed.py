@@ -1,4 +1,4 @@
-"""The room's shared feeds and its one flusher (server/hub.py).
+"""The room's shared feeds and its one flusher (server/feed.py, server/hub.py).
 
 A change is rendered once per (view, language) and queued once per feed, whatever the number of
 clients; each client reads its feed from its own position, its own parts (a private part, a
