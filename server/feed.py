@@ -95,6 +95,8 @@ class Client:
         self.arrival_seq: int | None = None
         self.sent_seq: int | None = None
         self.overflow = False
+        # Loop time of the last frame written to this client.
+        self.last_sent = float("-inf")
         # Set to a close code to send what is queued, then close (e.g. a removed participant).
         self.closing: int | None = None
         # The write of a frame the socket could not take at once, while it waits.

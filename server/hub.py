@@ -86,6 +86,8 @@ class Room:
         self.fresh: set[Feed] = set()
         self.dirty: set[Client] = set()
         self._flush_due: asyncio.Handle | None = None
+        # A pending frame for clients idle for a tick (see `poke`).
+        self._soon: asyncio.Handle | None = None
         # When the pending flush was asked for (uvloop's handles for a time past have no when()).
         self._flush_at = 0.0
         self._last_flush = float("-inf")
@@ -161,9 +163,32 @@ class Room:
 
     # Delivery -------------------------------------------------------------------------------
     def poke(self, client: Client) -> None:
-        """`client` has something of its own waiting."""
+        """`client` has something of its own waiting (an acknowledgement, a refusal, a resync).
+
+        A client that got no frame for a tick gets it at once, as it would in a quiet room: the
+        room's own tick, set by whoever else had frames (a flood of refusals to one connection),
+        must not delay the others' acknowledgements."""
         self.dirty.add(client)
-        self.wake()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if loop.time() - client.last_sent >= self._tick:
+            if self._soon is None:
+                self._soon = loop.call_soon(self._flush_idle)
+        else:
+            self.wake()
+
+    def _flush_idle(self) -> None:
+        """Frames now for the poked clients that got none for a tick; the others wait for the tick."""
+        self._soon = None
+        now = asyncio.get_running_loop().time()
+        for client in list(self.dirty):
+            if now - client.last_sent >= self._tick:
+                self.dirty.discard(client)
+                self._guarded(client)
+        if self.dirty:
+            self.wake()
 
     def wake(self) -> None:
         """Flushes at the next tick (at once when the last flush is a tick old)."""
@@ -221,6 +246,7 @@ class Room:
         if not client.due():
             return
         frame = client.take()
+        client.last_sent = asyncio.get_running_loop().time()
         self._write(client, frame)
         if client.closing is not None and client.sending is None:
             self._close(client, client.closing)
