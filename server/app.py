@@ -73,6 +73,20 @@ class Guard:
         return await self.app(scope, receive, send_with_headers)
 
 
+class RawSend:
+    """Keeps the server's own send in a websocket's scope, for live.py's frames: SessionMiddleware
+    and Starlette's exception handling each wrap send in a coroutine of their own, which look only
+    at HTTP responses and cost every frame to every client a few calls."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            scope[live.RAW_SEND] = send
+        return await self.app(scope, receive, send)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -176,6 +190,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     secret = store.secret("session")
     middleware = [
+        Middleware(RawSend),
         Middleware(Guard, allowed=settings.allowed_origins),
         Middleware(SessionMiddleware, secret_key=secret, session_cookie="maillage",
                    max_age=30 * 86400, same_site="lax", https_only=settings.https),

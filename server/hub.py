@@ -1,10 +1,17 @@
 """Rooms: the clients connected to each workshop, and the delivery of changes to them.
 
-Each client has a small outbox and one sender task. Publishing only appends to
-outboxes (no await), so the order of publishes is the order of commits. The
-sender joins everything that piled up since its last send into one frame: a
-busy room gets fewer, larger frames instead of a frame per change. A client
-whose outbox overflows is closed with 1013 and resyncs when it reconnects.
+A change is rendered once per (view, language) and appended to that key's feed, a queue shared
+by the room's clients of that key; each client reads the feed from its own position. Only what
+is a client's own (its private part of a change, a resync, acknowledgements, refusals) goes to
+its own outbox, each part marked with the feed position it follows, so a frame interleaves both
+in publish order. Publishing never awaits, so the order of publishes is the order of commits,
+and a change costs the room one append per view and language, not one per client.
+
+One flusher per room wakes at most once per tick and writes a frame to every client with
+something new: everything that piled up since its last frame, so a busy room gets fewer, larger
+frames instead of a frame per change. A write that the socket cannot take at once (its buffer is
+full) finishes in a task of its own; meanwhile that client is skipped. A client more than its
+limit behind is closed with 1013 and resyncs when it reconnects.
 
 A change that shows nothing to a client (a join, a board not on screen) only moves its
 sequence number: that rides with the client's next frame instead of costing a frame of its
@@ -16,161 +23,105 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import Counter
-from typing import Callable
+from typing import Awaitable, Callable
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from .feed import Client, Feed, replaces  # noqa: F401  (Client and replaces are part of the hub's interface)
 
 log = logging.getLogger("maillage.hub")
 
 # Least time between two frames to one client: at most 1/TICK frames per client per second.
 TICK = 0.02
-# Frames per second one process can write while it also decides, commits and renders: in a room
-# of N clients each waits at least N/FRAME_BUDGET seconds between two frames (TICK up to 100
-# clients, 400 ms at 2,000), so a plenary's phones get fewer frames carrying every tally changed
-# meanwhile, instead of asking for N × 50 frames a second and falling further behind at each vote.
-# Measured with bench/plenary.py on a shared 2-core machine: 2,000 phones voting 200 times a second
-# left the server room for about 3,300 frames a second of ~3 KB.
-FRAME_BUDGET = 5_000
+# Longest tick: however far behind the server is, a change waits at most this long for its frame.
+MAX_TICK = 0.5
+# A room's flush may take at most this share of the event loop: the tick is the CPU the flush took
+# divided by it, plus how late the flush started (how far behind the loop is), so a room whose
+# frames are cheap keeps TICK whatever its size and a plenary's phones get fewer, larger frames
+# only while the server is busy. CPU, not wall time: on a shared machine the wall time of a flush
+# counts the time the process waited for a core.
+FLUSH_SHARE = 0.5
 # Seconds a sequence number may wait for a frame to ride with before it is sent alone.
 SEQ_DELAY = 2.0
-# A change that is exactly one element swapped whole out of band (a card's tally): a later one for
-# the same id makes it useless while both wait in an outbox. Parts render the state as it is when
-# they are made, so the later one carries everything the earlier one did.
-_WHOLE_ELEMENT = re.compile(r'<\w+ id="([^"]+)"[^>]*? hx-swap-oob="true"[^>]*>[^<]*</\w+>\s*')
+# Close tasks under way (the loop keeps only weak references to tasks).
+_closing: set[asyncio.Future] = set()
 
 
-def replaces(html: str) -> str | None:
-    """The id of the one element `html` swaps whole out of band, or None for any other change."""
-    found = _WHOLE_ELEMENT.fullmatch(html)
-    return found.group(1) if found else None
+class _Continue:
+    """Awaits the rest of a coroutine that was started by hand and suspended on `waiting`."""
 
+    def __init__(self, coro, waiting):
+        self.coro, self.waiting = coro, waiting
 
-class Client:
-    def __init__(self, socket: WebSocket, view: str, participant: str | None, locale: str,
-                 limit: int, proxy_by: str | None = None):
-        self.socket = socket
-        self.view = view
-        self.participant = participant
-        # Set when a facilitator or table captain types for a person without a phone.
-        self.proxy_by = proxy_by
-        self.locale = locale
-        # What a shared rendering depends on (an attribute: the broadcast loop reads it per client).
-        self.key = view, locale
-        self.limit = limit
-        self.parts: list[str] = []
-        # Index in `parts` of the queued whole-element swap of each id (see `replaces`).
-        self.slots: dict[str, int] = {}
-        self.acks: list[str] = []
-        self.refused: list[str] = []
-        self.seq: int | None = None
-        self.overflow = False
-        # Set to a close code to send what is queued, then close (e.g. a removed participant).
-        self.closing: int | None = None
-        self.wake = asyncio.Event()
-        # The sender task while it waits on the socket to take a frame.
-        self.sending: asyncio.Task | None = None
-        # Whether this connection had its hello answered (live.py serves one full resync per connection).
-        self.greeted = False
-        # Since when (monotonic) `seq` has waited for a frame to ride with, if it waits.
-        self.seq_waits: float | None = None
-        self.room: Room | None = None
-
-    def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
-             refused: str | None = None) -> None:
-        if len(self.parts) + len(self.acks) + len(self.refused) >= self.limit and not self._compact():
-            if self.sending is not None and not self.overflow:
-                # Its socket is not draining (a reader that stopped reading): the send would wait
-                # forever, and so would the close after it. Give up on it now.
-                self.sending.cancel()
-            self.overflow = True
-        else:
-            if html:
-                self.parts.append(html)
-            if seq is not None:
-                self.seq = seq
-            if ack:
-                self.acks.append(ack)
-            if refused:
-                self.refused.append(refused)
-        self.wake.set()
-
-    def _compact(self) -> bool:
-        """Drops the parts a later one superseded; True when that made room in the outbox."""
-        if not self.slots:
-            return False
-        kept = [part for part in self.parts if part]
-        freed = len(kept) < len(self.parts)
-        self.parts, self.slots = kept, {}
-        return freed
-
-    def finish(self, code: int) -> None:
-        """Sends what is queued, then closes with `code`."""
-        self.closing = code
-        self.wake.set()
-
-    def take(self) -> str:
-        sync = ['<div id="sync" hx-swap-oob="true" hidden']
-        if self.seq is not None:
-            sync.append(f' data-seq="{self.seq}"')
-        if self.acks:
-            sync.append(f' data-ack="{" ".join(self.acks)}"')
-        if self.refused:
-            sync.append(f' data-refused="{" ".join(self.refused)}"')
-        sync.append("></div>")
-        frame = "".join(self.parts) + "".join(sync)
-        self.parts, self.acks, self.refused, self.seq = [], [], [], None
-        self.slots = {}
-        self.seq_waits = None
-        return frame
-
-    async def run(self) -> None:
-        """Sends the outbox until the socket closes (or the wire cut it: a flood, a stall)."""
-        try:
-            await self._run()
-        except (WebSocketDisconnect, OSError, RuntimeError):
-            # The connection is gone: the receive loop learns it too and cleans up.
-            return
-
-    async def _run(self) -> None:
+    def __await__(self):
+        waiting = self.waiting
         while True:
-            await self.wake.wait()
-            self.wake.clear()
-            if self.overflow:
-                log.info("client fell behind, closing it so it resyncs")
-                await self.socket.close(1013)
-                return
-            self.sending = asyncio.current_task()
             try:
-                await self.socket.send_text(self.take())
-            finally:
-                self.sending = None
-            if self.closing is not None:
-                await self.socket.close(self.closing)
-                return
-            # The first change goes out at once; what arrives meanwhile waits for one frame.
-            await asyncio.sleep(self.room.tick() if self.room is not None else TICK)
+                yield waiting
+            except BaseException as exc:  # a cancellation reaches the write where it waits
+                try:
+                    waiting = self.coro.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting = self.coro.send(None)
+                except StopIteration:
+                    return
+
+
+async def _finish(rest: _Continue) -> None:
+    await rest
 
 
 class Room:
     def __init__(self, workshop_id: str):
         self.workshop_id = workshop_id
         self.clients: set[Client] = set()
+        self.feeds: dict[tuple[str, str], Feed] = {}
+        self.by_person: dict[str, set[Client]] = {}
+        # The workshop's sequence number as of the last change published.
+        self.seq: int | None = None
+        # What the next flush must visit: feeds with new parts, clients with parts of their own.
+        self.fresh: set[Feed] = set()
+        self.dirty: set[Client] = set()
+        self._flush_due: asyncio.Handle | None = None
+        # A pending frame for clients idle for a tick (see `poke`).
+        self._soon: asyncio.Handle | None = None
+        # When the pending flush was asked for (uvloop's handles for a time past have no when()).
+        self._flush_at = 0.0
+        self._last_flush = float("-inf")
+        self._tick = TICK
         # The pending send of sequence numbers that found no frame to ride with.
-        self._seq_due: asyncio.Handle | None = None
+        self._seq_due: asyncio.TimerHandle | None = None
 
     def add(self, client: Client) -> None:
         client.room = self
         self.clients.add(client)
-
-    def tick(self) -> float:
-        """Least time between two frames to one client of this room: longer as the room grows."""
-        return max(TICK, len(self.clients) / FRAME_BUDGET)
+        feed = self.feeds.get(client.key)
+        if feed is None:
+            feed = self.feeds[client.key] = Feed()
+        client.feed = feed
+        client.pos = feed.end
+        client.arrival_seq = self.seq
+        feed.clients.add(client)
+        if client.participant is not None:
+            self.by_person.setdefault(client.participant, set()).add(client)
 
     def discard(self, client: Client) -> None:
         self.clients.discard(client)
+        self.dirty.discard(client)
+        if client.feed is not None:
+            client.feed.clients.discard(client)
+        people = self.by_person.get(client.participant or "")
+        if people is not None:
+            people.discard(client)
+            if not people:
+                del self.by_person[client.participant]
+
+    def tick(self) -> float:
+        """Least time between two frames to one client of this room (see FLUSH_SHARE)."""
+        return self._tick
 
     def online(self) -> list[str]:
         """Ids of the people with at least one open page (facilitators included), proxies excluded."""
@@ -181,72 +132,189 @@ class Room:
                 personal: Callable[[Client], str] | None = None, readers: set[str] | None = None) -> None:
         """Queues one change for every client: rendered once per (view, locale), not per client.
 
-        `personal` adds a client's own part; given `readers`, only for pages acting as one of them
-        (this loop runs for every client on every change: a plenary's votes make it the hot path).
+        `personal` adds a client's own part; given `readers`, only for pages acting as one of them.
         """
-        cache: dict[tuple[str, str], tuple[str, str | None]] = {}
-        for client in self.clients:
-            key = client.key
-            shared = cache.get(key)
-            if shared is None:
-                html = render(client.view, client.locale)
-                shared = cache[key] = html, replaces(html)
-            html, slot = shared
-            if personal is not None and (readers is None or client.participant in readers):
+        if seq is not None:
+            self.seq = seq
+        shown = quiet = False
+        for key, feed in self.feeds.items():
+            if not feed.clients:
+                continue
+            html = render(*key)
+            if html:
+                feed.append(html)
+                self.fresh.add(feed)
+                shown = True
+            else:
+                quiet = True
+        if personal is not None:
+            if readers is None:
+                targets = list(self.clients)
+            else:
+                targets = [c for person in readers for c in self.by_person.get(person, ())]
+            for client in targets:
                 own = personal(client)
                 if own:
-                    html, slot = html + own, None
-            if not html:
-                if seq is not None:
-                    self._seq_later(client, seq)
-            elif len(client.parts) + len(client.acks) + len(client.refused) < client.limit:
-                # push(), inlined: at 200 votes/s to 2,000 phones the call alone was a tenth of the server.
-                if slot is not None:
-                    # A plenary's phone gets one tally per card per frame, however many votes came.
-                    slots = client.slots
-                    before = slots.get(slot)
-                    if before is not None:
-                        client.parts[before] = ""
-                    slots[slot] = len(client.parts)
-                client.parts.append(html)
-                if seq is not None:
-                    client.seq = seq
-                client.wake.set()
-            else:
-                client.push(html, seq)
+                    client.push(own)
+        if shown:
+            self.wake()
+        if quiet and seq is not None:
+            self._seq_later()
 
-    def _seq_later(self, client: Client, seq: int) -> None:
-        """A new sequence number without a change to show: no frame of its own, unless none goes soon."""
+    # Delivery -------------------------------------------------------------------------------
+    def poke(self, client: Client) -> None:
+        """`client` has something of its own waiting (an acknowledgement, a refusal, a resync).
+
+        A client that got no frame for a tick gets it at once, as it would in a quiet room: the
+        room's own tick, set by whoever else had frames (a flood of refusals to one connection),
+        must not delay the others' acknowledgements."""
+        self.dirty.add(client)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            # No event loop (a test driving the hub by hand): nothing can wait, send it now.
-            client.push(seq=seq)
             return
-        client.seq = seq
-        if client.seq_waits is None:
-            client.seq_waits = time.monotonic()
-        if self._seq_due is None:
-            self._seq_due = loop.call_later(SEQ_DELAY, self._send_waiting_seqs)
+        if loop.time() - client.last_sent >= self._tick:
+            if self._soon is None:
+                self._soon = loop.call_soon(self._flush_idle)
+        else:
+            self.wake()
+
+    def _flush_idle(self) -> None:
+        """Frames now for the poked clients that got none for a tick; the others wait for the tick."""
+        self._soon = None
+        now = asyncio.get_running_loop().time()
+        for client in list(self.dirty):
+            if now - client.last_sent >= self._tick:
+                self.dirty.discard(client)
+                self._guarded(client)
+        if self.dirty:
+            self.wake()
+
+    def wake(self) -> None:
+        """Flushes at the next tick (at once when the last flush is a tick old)."""
+        if self._flush_due is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No event loop (a test driving the hub by hand): it takes the frames itself.
+            return
+        self._flush_at = max(loop.time(), self._last_flush + self._tick)
+        self._flush_due = loop.call_at(self._flush_at, self.flush)
+
+    def flush(self) -> None:
+        """One frame to every client with something new; the next tick from what this one cost."""
+        loop = asyncio.get_running_loop()
+        late = loop.time() - self._flush_at
+        self._flush_due = None
+        started = time.thread_time()
+        fresh, self.fresh = self.fresh, set()
+        dirty, self.dirty = self.dirty, set()
+        for feed in fresh:
+            for client in list(feed.clients):
+                self._guarded(client)
+        for client in dirty:
+            self._guarded(client)
+        for feed in fresh:
+            feed.trim()
+        took = time.thread_time() - started
+        self._last_flush = loop.time()
+        self._tick = min(MAX_TICK, max(TICK, took / FLUSH_SHARE + max(0.0, late)))
+        if self.fresh or self.dirty:
+            self.wake()
+
+    def _guarded(self, client: Client) -> None:
+        """One client's failure must not cost the rest of the room its frames."""
+        try:
+            self._deliver(client)
+        except Exception:
+            log.exception("delivering to a client failed; closing it so it resyncs")
+            self._close(client, 1011)
+
+    def _deliver(self, client: Client) -> None:
+        if client.stopped or client.room is not self:
+            return
+        if client.overflow or client.behind() > client.limit:
+            log.info("client fell behind, closing it so it resyncs")
+            client.overflow = True
+            self._close(client, 1013)
+            return
+        if client.sending is not None:
+            # Its last frame is still waiting for the socket: this one waits for the next tick.
+            self.dirty.add(client)
+            return
+        if not client.due():
+            return
+        frame = client.take()
+        client.last_sent = asyncio.get_running_loop().time()
+        self._write(client, frame)
+        if client.closing is not None and client.sending is None:
+            self._close(client, client.closing)
+
+    def _write(self, client: Client, frame: str) -> None:
+        """Writes now; a socket that cannot take it at once finishes in a task of its own."""
+        coro = client.send(frame)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            # The connection is gone: the receive loop learns it too and cleans up.
+            client.stop()
+            return
+        task = client.sending = asyncio.ensure_future(_finish(_Continue(coro, waiting)))
+
+        def written(task: asyncio.Future) -> None:
+            client.sending = None
+            if task.cancelled() or task.exception() is not None:
+                client.stop()
+            elif client.closing is not None:
+                self._close(client, client.closing)
+            elif client.due():
+                self.poke(client)
+        task.add_done_callback(written)
+
+    def _close(self, client: Client, code: int) -> None:
+        if client.sending is not None:
+            # A reader that stopped reading: the write would wait forever, and so would the close.
+            client.sending.cancel()
+        socket = client.socket
+        # No more frames; the receive loop is told once the close has gone (if it ended first,
+        # the connection would close with another code, and a removed phone would come back).
+        client.stop(notify=False)
+        if socket is None:
+            client.stop()
+            return
+
+        async def close() -> None:
+            try:
+                await socket.close(code)
+            except Exception:
+                pass
+            client.stop()
+        task = asyncio.ensure_future(close())
+        # The loop keeps only weak references to tasks.
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+
+    def _seq_later(self) -> None:
+        """A new sequence number without a change to show: no frame of its own, unless none goes soon."""
+        if self._seq_due is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._seq_due = loop.call_later(SEQ_DELAY, self._send_waiting_seqs)
 
     def _send_waiting_seqs(self) -> None:
-        """Wakes the clients whose sequence number has waited SEQ_DELAY; comes back for the others.
+        """Sends the sequence numbers that found no frame to ride with since the last look.
 
         In a busy room every client gets a frame well within SEQ_DELAY, so this sends nothing."""
         self._seq_due = None
-        now = time.monotonic()
-        oldest = None
-        for client in self.clients:
-            since = client.seq_waits
-            if since is None:
-                continue
-            if now - since >= SEQ_DELAY:
-                client.seq_waits = None
-                client.wake.set()
-            elif oldest is None or since < oldest:
-                oldest = since
-        if oldest is not None:
-            self._seq_due = asyncio.get_running_loop().call_later(oldest + SEQ_DELAY - now, self._send_waiting_seqs)
+        for client in list(self.clients):
+            if client.seq_behind() and client.sending is None:
+                self._deliver(client)
 
 
 class Hub:
@@ -260,6 +328,6 @@ class Hub:
             room = self.rooms[workshop_id] = Room(workshop_id)
         return room
 
-    def client(self, socket: WebSocket, view: str, participant: str | None, locale: str,
-               proxy_by: str | None = None) -> Client:
-        return Client(socket, view, participant, locale, self.queue_limit, proxy_by)
+    def client(self, socket, view: str, participant: str | None, locale: str,
+               proxy_by: str | None = None, send: Callable[[str], Awaitable] | None = None) -> Client:
+        return Client(socket, view, participant, locale, self.queue_limit, proxy_by, send)

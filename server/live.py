@@ -26,6 +26,8 @@ log = logging.getLogger("maillage.live")
 # Close codes (docs/protocol.md): 4403 forbidden and 4404 unknown workshop mean "do not come back";
 # 4429 "retry later" (too many connections, or a cooldown after a flood): the page backs off.
 FORBIDDEN, NOT_FOUND, RETRY_LATER = 4403, 4404, 4429
+# Scope key of the server's own send, stored by app.RawSend ahead of every middleware.
+RAW_SEND = "maillage.send"
 COOLING = N_("Trop de messages envoyés : reconnexion possible dans quelques secondes.")
 
 
@@ -100,17 +102,22 @@ async def live(websocket: WebSocket) -> None:
 async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person_key) -> None:
     workshops = app.state.workshops
     view = role
-    client = app.state.hub.client(websocket, view, participant, locale, proxy_by)
+    raw = websocket.scope.get(RAW_SEND)
+    # Frames go straight to the server's send, past the middleware's send wrappers (which look
+    # only at HTTP responses): every frame to every client paid for them.
+    send = (lambda text: raw({"type": "websocket.send", "text": text})) if raw is not None else None
+    client = app.state.hub.client(websocket, view, participant, locale, proxy_by, send)
     room = app.state.hub.room(ws.id)
     room.add(client)
-    sender = asyncio.create_task(client.run())
     here = asyncio.current_task()
 
-    def sender_stopped(_) -> None:
-        # The sender gave up on this client (it fell behind, or was told to close): end the
+    def hub_stopped() -> None:
+        # The hub gave up on this client (it fell behind, or was told to close): end the
         # connection now, even if this loop is waiting for a message that may never come.
         here.cancel()
-    sender.add_done_callback(sender_stopped)
+    client.on_stop = hub_stopped
+    if view == FACILITATOR:
+        workshops.console_connected(ws)
     workshops.presence_soon(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
@@ -118,7 +125,7 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
     patience = auth.TokenBucket(1.0, settings.actions_per_second * 2)
     told, refused = float("-inf"), 0
     try:
-        while not sender.done():
+        while not client.stopped:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 if message.get("reason") == FLOOD:
@@ -138,8 +145,8 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
                 # keep it out for a while.
                 log.warning("websocket closed: sustained flood")
                 app.state.admission.flooded(person_key)
-                sender.remove_done_callback(sender_stopped)
-                sender.cancel()
+                client.on_stop = None
+                client.stop()
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(websocket.close(1008), 1.0)
                 break
@@ -162,7 +169,7 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
     except WebSocketDisconnect:
         pass
     except asyncio.CancelledError:
-        if not sender.done():
+        if not client.stopped:
             raise
         here.uncancel()
     finally:
@@ -170,9 +177,9 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
             # A second's worth of refused messages, then gone (dropped behind, or left to come back
             # afresh): a flood all the same, kept out for the cooldown.
             app.state.admission.flooded(person_key)
-        sender.remove_done_callback(sender_stopped)
+        client.on_stop = None
+        client.stop()
         room.discard(client)
-        sender.cancel()
         workshops.presence_soon(ws)
 
 

@@ -218,9 +218,11 @@ def captain(ws: Workshop, view: str, locale: str, me: str | None) -> str:
     return env(locale).get_template("workshop/_captain.html").render(ws=ws, view=view, me=me, oob=True)
 
 
-def presence(ws: Workshop, online: list[str], view: str, locale: str) -> str:
+def presence(ws: Workshop, online, view: str, locale: str, changed=None) -> str:
+    """The online count, and on the facilitator's page the people panel: whole, or given
+    `changed` (a list of people) only their items."""
     template = env(locale).get_template("workshop/_presence.html")
-    return template.render(ws=ws, online=online, view=view)
+    return template.render(ws=ws, online=online, view=view, changed=changed)
 
 
 def notice(locale: str, refusal: Refusal) -> str:

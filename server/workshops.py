@@ -50,6 +50,8 @@ class Workshops:
         # Refreshes of presence waiting for their time: workshop id -> (loop time, handle).
         self._presence_due: dict[str, tuple[float, asyncio.Handle]] = {}
         self._frames: dict[tuple, str] = {}
+        # What the facilitators' people panels show, by workshop (see `_people_changed`).
+        self._panels: dict[str, tuple] = {}
         # Set when several processes share the workshops (server/cluster.py).
         self.broker = None
         # People connected to the other processes, by workshop.
@@ -125,6 +127,8 @@ class Workshops:
             raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
         with self.store.transaction(ws.id):
             caught = self._read_new(ws)
+            if caught:
+                self._broadcast_each(ws, caught)
             if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
                 stored, seen = [], True
             else:
@@ -134,18 +138,25 @@ class Workshops:
                     raise Rejected(N_("L'atelier vient de changer : réessayez."))
                 stored = self.store.insert(ws.id, ws.seq, events, participant, op) if events or op else []
         self._fold(ws, stored)
-        self._broadcast(ws, caught + stored)
+        self._broadcast(ws, stored)
         if stored and self.broker is not None:
             self.broker.notify(ws.id, ws.seq)
         return not seen
 
     def _read_new(self, ws: Workshop) -> list[dict]:
-        """Events other processes committed since this state was last brought up to date, folded in."""
+        """Events other processes committed since this state was last brought up to date (not folded yet)."""
         if self.broker is None:
             return []
-        fresh = list(self.store.events(ws.id, after=ws.seq))
-        self._fold(ws, fresh)
-        return fresh
+        return list(self.store.events(ws.id, after=ws.seq))
+
+    def _broadcast_each(self, ws: Workshop, fresh: list[dict]) -> None:
+        """Folds and shows events another process committed, one at a time: a fragment is rendered
+        from the state right after its own event, as the process that committed it rendered it
+        (rendered after the whole batch, a note added then hidden would be appended hidden on
+        some pages and not at all on others, until their next resync)."""
+        for event in fresh:
+            self._fold(ws, [event])
+            self._broadcast(ws, [event])
 
     def _fold(self, ws: Workshop, stored: list[dict]) -> None:
         try:
@@ -178,9 +189,7 @@ class Workshops:
         ws = self.states.get(workshop_id)
         if ws is None:
             return
-        fresh = list(self.store.events(ws.id, after=ws.seq))
-        self._fold(ws, fresh)
-        self._broadcast(ws, fresh)
+        self._broadcast_each(ws, list(self.store.events(ws.id, after=ws.seq)))
 
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
@@ -280,8 +289,38 @@ class Workshops:
         online = room.online()
         if self.broker is not None:
             self.broker.share_presence(ws.id, online)
-            online += [p for p in self.remote_online.get(ws.id, ()) if p not in online]
-        room.publish(lambda view, locale: render.presence(ws, online, view, locale))
+            online = set(online) | self.remote_online.get(ws.id, set())
+        online = set(online)
+        changed = self._people_changed(ws, room, online)
+        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed))
+
+    def _people_changed(self, ws: Workshop, room, online: set[str]):
+        """The people whose item on the facilitator's panel changed since the last refresh, or
+        None when the panel must be rendered whole (its list, board or exclusions changed, or a
+        console connected since: its page was rendered with nobody online).
+
+        The whole panel takes about 0.2 ms a person (180 ms at 1,000 people); an item, a few µs.
+        """
+        if not any(client.view == FACILITATOR for client in room.clients):
+            self._panels.pop(ws.id, None)
+            return None
+        people = ws.people()
+        board = ws.current_board if ws.board(ws.current_board or "") is not None else None
+        counts = ws.activity.get(board, {}) if board else {}
+        layout = (board, tuple(p.id for p in people), tuple(p.id for p in ws.banned()))
+        marks = {p.id: (p.offline or p.id in online, counts.get(p.id), p.captain, p.name, p.organisation)
+                 for p in people}
+        shown = self._panels.get(ws.id)
+        self._panels[ws.id] = layout, marks
+        if shown is None or shown[0] != layout:
+            return None
+        before = shown[1]
+        return [p for p in people if marks[p.id] != before.get(p.id)]
+
+    def console_connected(self, ws: Workshop) -> None:
+        """A facilitator's page connected: its panel was rendered with nobody online, so the next
+        refresh sends it whole."""
+        self._panels.pop(ws.id, None)
 
     def facilitator(self, ws: Workshop, name: str) -> str:
         return self.join(ws, name, role=FACILITATOR)

@@ -8,8 +8,8 @@ which message or frame moves next, which phone acts (any registered action type,
 from what the workshop holds), which connection drops (losing what was in flight both ways),
 which phone reconnects (hello with its last sequence number, then its unacknowledged actions
 again with the same op ids, as board.js does), and when the server restarts (a new Store, Hub
-and Workshops replaying the same file). The sender task of a client is emulated: it takes the
-client's outbox as one frame, and closes the connection when the outbox overflowed or a close
+and Workshops replaying the same file). The room's flusher is emulated per client: it takes
+what waits for the client (the shared feed from its position, its own parts) as one frame, and closes the connection when the outbox overflowed or a close
 was asked for. Each phone keeps a page: htmx's out-of-band swaps are applied to it (see
 tests/htmx_dom.py).
 
@@ -209,6 +209,9 @@ class Convergence(RuleBasedStateMachine):
         self.phones = [Phone("animation", "facilitator", host), Phone("écran", "screen", None)]
         for name in ("alice", "bob"):
             self.phones.append(Phone(name, "participant", workshops.join(ws, name.capitalize())))
+        # A second tab of Alice's: three pages read the participants' shared feed, each from its
+        # own position, two of them with the same private parts.
+        self.phones.append(Phone("alice, onglet 2", "participant", self.phones[2].me))
         for phone in self.phones:
             self._load(phone)
             self._connect(phone)
@@ -297,15 +300,14 @@ class Convergence(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def send_outbox(self, data):
-        phone = data.draw(st.sampled_from([p for p in self.phones if p.conn and p.conn.client.wake.is_set()] or [None]))
+        phone = data.draw(st.sampled_from([p for p in self.phones if p.conn and p.conn.client.due()] or [None]))
         if phone is not None:
             self._send(phone)
 
     def _send(self, phone: Phone) -> None:
-        """What hub.Client.run does when woken: one frame of everything queued, or the close."""
+        """What the room's flusher does for a client: one frame of everything queued, or the close."""
         client = phone.conn.client
-        client.wake.clear()
-        if client.overflow:
+        if client.overflow or client.behind() > client.limit:
             self._lose(phone)
             return
         phone.conn.down.append(client.take())
@@ -362,7 +364,7 @@ class Convergence(RuleBasedStateMachine):
                     live._handle(self.shell.workshops, self.ws, phone.conn.client, phone.role, phone.conn.up.popleft())
                     moved = True
             for phone in self.phones:
-                if phone.conn and phone.conn.client.wake.is_set():
+                if phone.conn and phone.conn.client.due():
                     self._send(phone)
                     moved = True
             for phone in self.phones:

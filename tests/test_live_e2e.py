@@ -214,10 +214,10 @@ def test_live_count_of_people_connected(server):
         await host.wait_for("2 personnes connectées")
         await bob.connect()
         frame = await host.wait_for("3 personnes connectées")
-        assert re.search(r'<li class="on">\s*<span class="dot"[^>]*></span>\s*<span class="who">Bob', frame)
+        assert re.search(r'<li id="person-[^"]+" class="on"[^>]*>\s*<span class="dot"[^>]*></span>\s*<span class="who">Bob', frame)
         await bob.close()
         frame = await host.wait_for("2 personnes connectées")
-        assert re.search(r'<li class="off">\s*<span class="dot"[^>]*></span>\s*<span class="who">Bob', frame)
+        assert re.search(r'<li id="person-[^"]+" class="off"[^>]*>\s*<span class="dot"[^>]*></span>\s*<span class="who">Bob', frame)
 
     run(scenario())
 

@@ -1,0 +1,162 @@
+"""The room's shared feeds and its one flusher (server/feed.py, server/hub.py).
+
+A change is rendered once per (view, language) and queued once per feed, whatever the number of
+clients; each client reads its feed from its own position, its own parts (a private part, a
+resync, an acknowledgement) interleaved in publish order. One flusher per room writes the
+frames, without a task per client; a client whose socket stops taking frames is closed with
+1013 once it is more than its limit behind, and the others go on.
+
+The sockets here are in-process stand-ins that record what they are given: what is checked is
+the order and grouping of frames, which a real network would not let us arrange. The real
+server's slow readers are in tests/test_slow_readers.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from server.hub import Hub
+
+SYNC = re.compile(r'<div id="sync"[^>]*></div>$')
+
+
+class Socket:
+    """Takes every frame at once, as a socket with room in its buffers does."""
+
+    def __init__(self):
+        self.frames: list[str] = []
+        self.closed: int | None = None
+
+    async def send_text(self, text: str) -> None:
+        self.frames.append(text)
+
+    async def close(self, code: int = 1000) -> None:
+        self.closed = code
+
+
+class StuckSocket(Socket):
+    """A reader that stopped reading: its first frame never finishes being written."""
+
+    async def send_text(self, text: str) -> None:
+        await asyncio.get_running_loop().create_future()
+
+
+def room_of(clients: list[tuple[str, str | None, str]], limit: int = 512):
+    hub = Hub(limit)
+    room = hub.room("w1")
+    made = []
+    for view, person, locale in clients:
+        client = hub.client(Socket(), view, person, locale)
+        room.add(client)
+        made.append(client)
+    return room, made
+
+
+def body(frame: str) -> str:
+    return SYNC.sub("", frame)
+
+
+def test_a_change_is_rendered_and_queued_once_per_view_and_language():
+    keys = [("participant", "fr"), ("participant", "en"), ("screen", "fr"), ("facilitator", "fr")]
+    room, clients = room_of([(view, f"p{i}", locale) for i in range(150) for view, locale in keys])
+    renders = []
+
+    def render(view, locale):
+        renders.append((view, locale))
+        return f"<p>{view}-{locale}-{len(renders)}</p>"
+    for n in range(3):
+        room.publish(render, seq=10 + n)
+    assert len(renders) == 3 * len(keys)
+    assert sorted(len(feed.items) for feed in room.feeds.values()) == [3, 3, 3, 3]
+    for client in clients:
+        frame = client.take()
+        assert frame.count(f"<p>{client.view}-{client.locale}-") == 3
+        assert 'data-seq="12"' in frame
+
+
+def test_own_parts_and_acknowledgements_keep_publish_order_against_the_feed():
+    room, (alice, bob) = room_of([("participant", "alice", "fr"), ("participant", "bob", "fr")])
+    room.publish(lambda view, locale: "<p>A</p>", seq=1)
+    assert body(bob.take()) == "<p>A</p>"
+    alice.push("<p>mine</p>")
+    room.publish(lambda view, locale: "<p>B</p>", seq=2,
+                 personal=lambda client: "<p>alice's dots</p>", readers={"alice"})
+    alice.push(ack="op-1")
+    frame = alice.take()
+    assert body(frame) == "<p>A</p><p>mine</p><p>B</p><p>alice's dots</p>"
+    assert 'data-seq="2"' in frame and 'data-ack="op-1"' in frame
+    # Bob read A already: he gets B only, and nobody else's private part.
+    assert body(bob.take()) == "<p>B</p>"
+    assert not alice.due() and not bob.due()
+
+
+def test_a_later_swap_of_an_element_supersedes_the_earlier_one_for_readers_behind():
+    room, (early, late) = room_of([("participant", "a", "fr"), ("participant", "b", "fr")])
+
+    def tally(n):
+        return lambda view, locale: f'<span id="tally-c1" hx-swap-oob="true">{n}</span>'
+    room.publish(tally(1), seq=1)
+    assert ">1<" in early.take()
+    room.publish(tally(2), seq=2)
+    room.publish(lambda view, locale: "<p>note</p>", seq=3)
+    room.publish(tally(3), seq=4)
+    for client in (early, late):
+        frame = body(client.take())
+        assert frame == '<p>note</p><span id="tally-c1" hx-swap-oob="true">3</span>'
+
+
+def test_a_client_arriving_later_reads_from_where_the_feed_is():
+    room, (first,) = room_of([("participant", "a", "fr")])
+    room.publish(lambda view, locale: "<p>before</p>", seq=5)
+    hub_client = Hub().client(Socket(), "participant", "b", "fr")
+    room.add(hub_client)
+    # Its page was rendered at some earlier number: the room's 5 is not its to claim yet.
+    assert not hub_client.due()
+    room.publish(lambda view, locale: "<p>after</p>", seq=6)
+    frame = hub_client.take()
+    assert body(frame) == "<p>after</p>" and 'data-seq="6"' in frame
+    assert body(first.take()) == "<p>before</p><p>after</p>"
+
+
+def test_one_flusher_writes_every_client_without_a_task_each_and_closes_the_one_stuck():
+    async def scenario():
+        room, clients = room_of([("participant", f"p{i}", "fr") for i in range(60)], limit=8)
+        stuck = Hub(8).client(StuckSocket(), "participant", "stuck", "fr")
+        room.add(stuck)
+        stopped = []
+        stuck.on_stop = lambda: stopped.append(True)
+        before = len(asyncio.all_tasks())
+        most = 0
+        for n in range(40):
+            room.publish(lambda view, locale, n=n: f"<p>n{n}</p>", seq=n + 1)
+            await asyncio.sleep(0.005)
+            most = max(most, len(asyncio.all_tasks()) - before)
+        await asyncio.sleep(0.3)
+        # The stuck write has a task of its own while it waits; nobody else needs one.
+        assert most <= 2, most
+        for client in clients:
+            shown = "".join(client.socket.frames)
+            assert [int(n) for n in re.findall(r"<p>n(\d+)</p>", shown)] == list(range(40))
+            # Changes that came within a tick share a frame.
+            assert len(client.socket.frames) < 40
+            assert 'data-seq="40"' in client.socket.frames[-1]
+        assert stuck.socket.closed == 1013 and stopped == [True]
+        assert stuck not in room.clients
+        # What every reader passed is forgotten.
+        assert room.feeds[("participant", "fr")].items == []
+    asyncio.run(scenario())
+
+
+def test_a_close_asked_for_goes_after_the_last_frame():
+    async def scenario():
+        room, (alice, bob) = room_of([("participant", "alice", "fr"), ("participant", "bob", "fr")])
+        alice.push("<p>Vous avez été retiré</p>")
+        alice.finish(4403)
+        await asyncio.sleep(0.05)
+        room.publish(lambda view, locale: "<p>later</p>", seq=3)
+        await asyncio.sleep(0.05)
+        assert "retiré" in alice.socket.frames[-1] and alice.socket.closed == 4403
+        assert "later" not in "".join(alice.socket.frames) and alice not in room.clients
+        assert "later" in "".join(bob.socket.frames) and bob.socket.closed is None
+    asyncio.run(scenario())
