@@ -18,6 +18,8 @@ import logging
 import multiprocessing
 import os
 import secrets
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from starlette.requests import Request
@@ -43,10 +45,21 @@ WORKER_NICENESS = 10
 WORKERS = 2
 
 
-def _in_background() -> None:
+def _in_background(server: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
+    # A worker holds its own end of the job queue, so the server's death does not end it: it
+    # would go on running (and holding the server's stderr) after a kill or a shutdown that
+    # left a long export behind. It watches the server (named by the server itself: it may die
+    # before this runs) and leaves within a second of it.
+    threading.Thread(target=_leave_with, args=(server,), daemon=True).start()
     jobs.warm_up()
+
+
+def _leave_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
 
 
 class Snapshots:
@@ -58,7 +71,8 @@ class Snapshots:
         if self._pool is None:
             # spawn: a clean interpreter, not a fork of a process holding sockets and a database.
             self._pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_in_background)
+                                             initializer=_in_background,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     async def run(self, function, *args):

@@ -74,3 +74,35 @@ def test_acks_keep_coming_while_a_large_wave_is_exported(server):
     assert outcome["status"] == 200 and outcome["size"] > 100_000
     assert len(rtts) >= 5, (rtts, outcome)
     assert max(rtts) < outcome["seconds"] / 4, (max(rtts), outcome)
+
+
+def children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_analysis_workers_leave_with_a_killed_server(server):
+    # A worker left behind keeps computing for nobody and holds the server's stderr open, so
+    # whoever reads that stream to its end (a supervisor, a test) waits for ever.
+    host = Person(server)
+    workshop = host.create_workshop()
+    assert host.http.post(f"/a/{workshop['id']}/instantanes", data={"label": "T0"}).status_code == 303
+    deadline = time.monotonic() + 60
+    while not (workers := children(server.process.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert workers, "the wave's analysis started no worker process"
+    server.process.kill()
+    server.process.wait()
+    deadline = time.monotonic() + 30
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(running, workers)), "analysis workers outlived their server"
+    assert server.process.stderr.read() is not None  # the stream ends: nobody holds it any more
