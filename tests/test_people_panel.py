@@ -15,6 +15,7 @@ from boards.model import FACILITATOR, PARTICIPANT, Actor
 from boards import rules
 from boards.actions import parse
 from htmx_dom import Page, regions
+from players import ITEM
 from server import render
 from server.hub import Hub
 from server.store import Store
@@ -50,7 +51,7 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         # One contributes, one leaves, one is named captain: three items, not the panel.
         board = ws.current_board
         shell.commit(ws, rules.decide(ws, Actor(people[3], PARTICIPANT),
-                                      parse({"type": "note.add", "board": board, "text": "Une idée"})),
+                                      parse({**ITEM, "board": board, "text": "Une idée"})),
                      people[3])
         room.discard(phones[people[7]])
         shell.commit(ws, rules.decide(ws, Actor(host, FACILITATOR),

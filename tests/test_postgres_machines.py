@@ -8,7 +8,7 @@ import asyncio
 import re
 import time
 
-from players import Person, Server
+from players import ITEM, Person, Server
 from test_cluster import Redis, on
 
 TOKEN = "jeton-national-assez-long"
@@ -39,7 +39,7 @@ async def scenario(first: Server, second: Server) -> None:
         await person.wait_for('id="stage"')
     for index in range(4):
         person = (alice, bob)[index % 2]
-        await person.ack(await person.act({"type": "note.add", "board": "b2", "text": f"Idée {index}"}))
+        await person.ack(await person.act({**ITEM, "text": f"Idée {index}"}))
     for person in (alice, bob):
         await person.wait_for("Idée 3", timeout=10)
     await bob.quiet(0.3)

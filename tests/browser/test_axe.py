@@ -69,7 +69,7 @@ def walk(room, lang: str = "fr") -> dict[str, list]:
     return found
 
 
-@pytest.mark.parametrize("lang", ["fr"])
+@pytest.mark.parametrize("lang", ["fr", "falc"])
 def test_axe_finds_nothing_serious_on_any_view_of_any_board_in_any_phase(room, lang):
     found = walk(room, lang)
     assert not found, "\n".join(f"{where}:\n{axe.describe(v)}" for where, v in found.items())
