@@ -192,7 +192,9 @@ def mistyped(code: str, number: int) -> str:
     if slip == 1:
         return code[:at] + code[at + 1:]
     if code[at] == code[at + 1]:
-        return code[:at] + "Z" + code[at + 1:]
+        # Swapping equal letters changes nothing: such a slip doubles a wrong one instead.
+        other = "Z" if code[at] != "Z" else "Y"
+        return code[:at] + other + code[at + 1:]
     return code[:at] + code[at + 1] + code[at] + code[at + 2:]
 
 

@@ -20,11 +20,18 @@ from .watch import Watch
 
 
 def analysed(page, timeout: float = 90) -> None:
-    """A snapshot page, reloaded until its network analysis (run in a worker process) is there."""
+    """A snapshot page, reloaded until its network analysis (run in a worker process) is there.
+
+    Called right after the click that opens the page: it first waits for the page to show one of its
+    two states, so it never judges the page it came from."""
+    done = page.get_by_role("heading", name="Le réseau en chiffres")
+    running = page.get_by_text("L'analyse du réseau est en cours")
     deadline = time.monotonic() + timeout
-    while page.get_by_role("heading", name="Le réseau en chiffres").count() == 0:
+    while True:
+        expect(done.or_(running)).to_be_visible()
+        if done.count():
+            return
         assert time.monotonic() < deadline, "the analysis never finished"
-        expect(page.get_by_text("L'analyse du réseau est en cours")).to_be_visible()
         page.wait_for_timeout(500)
         page.reload()
 
