@@ -14,6 +14,7 @@ growing linearly with the sources. Writes bench/results/bench_analysis.json.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import random
 import statistics
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import networkx as nx  # noqa: E402
 
 from boards.network import aggregate, analyse, build_graph  # noqa: E402
+from exports.apart import on_another_core  # noqa: E402
 
 ACTOR_TYPES = ["institution publique", "collectivité", "association", "entreprise",
                "service public de l'emploi", "habitants"]
@@ -87,9 +89,10 @@ def main() -> None:
     results = []
     for size in SIZES:
         snapshot = random_snapshot(size)
-        ours, anchor, how = [], [], "full"
+        ours, served, anchor, how = [], [], [], "full"
         for repeat in range(REPEATS):
             ours.append(timed(analyse, snapshot))
+            served.append(timed(analyse, snapshot, on_another_core))
             if size <= ANCHOR_LIMIT:
                 anchor.append(timed(naive_suite, snapshot))
             elif repeat == 0:
@@ -98,20 +101,25 @@ def main() -> None:
                               else betweenness_extrapolated(snapshot))
         results.append({"actors": size, "ties": len(snapshot["ties"]),
                         "analyse_s": round(statistics.median(ours), 3),
+                        "served_s": round(statistics.median(served), 3),
                         "anchor_s": round(statistics.median(anchor), 3), "anchor": how,
                         "goal_s": GOALS.get(size)})
 
-    print(f"Network analysis, exact figures at every size, median of {REPEATS} interleaved runs")
-    print(f"{'actors':>7} {'ties':>7} {'analyse()':>10} {'exact nx':>10} {'speed-up':>9} "
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Network analysis, exact figures at every size, median of {REPEATS} interleaved runs "
+          f"(load average {load})")
+    print(f"{'actors':>7} {'ties':>7} {'one core':>10} {'worker':>10} {'exact nx':>10} {'speed-up':>9} "
           f"{'goal':>7}  verdict")
     for row in results:
         mark = "" if row["anchor"] == "full" else "*"
-        ratio = f"{row['anchor_s'] / row['analyse_s']:.1f}x"
+        ratio = f"{row['anchor_s'] / row['served_s']:.1f}x"
         goal = f"<{row['goal_s']:g}s" if row["goal_s"] else "—"
         verdict = ("—" if not row["goal_s"] else
-                   "met" if row["analyse_s"] < row["goal_s"] else "MISSED")
-        print(f"{row['actors']:>7} {row['ties']:>7} {row['analyse_s']:>9.3f}s "
+                   "met" if row["served_s"] < row["goal_s"] else "MISSED")
+        print(f"{row['actors']:>7} {row['ties']:>7} {row['analyse_s']:>9.3f}s {row['served_s']:>9.3f}s "
               f"{row['anchor_s']:>9.3f}s{mark or ' '} {ratio:>8} {goal:>7}  {verdict}")
+    print("one core = analyse() in one process; worker = as the server's worker runs it, exact "
+          "betweenness on a second core (exports/apart.py); the verdict reads the worker.")
     print("exact nx = exact betweenness + closeness + eigenvector + Louvain + transitivity + "
           "diameter in networkx; * = betweenness alone, timed from 200 sources and scaled to n "
           "(a lower bound of the whole suite).")

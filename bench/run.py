@@ -116,9 +116,11 @@ def lines(results: dict) -> list[dict]:
                              c.fmt(r["p50_ratio"], "x", 2), "—", None))
     if "bench_analysis" in results:
         for r in results["bench_analysis"]["results"]:
-            met = None if not r["goal_s"] else r["analyse_s"] < r["goal_s"]
-            out.append(_line("7 analysis", f"{r['actors']} actors", c.fmt(r["analyse_s"], " s", 3),
-                             c.fmt(r["anchor_s"], " s", 3), c.fmt(c.ratio(r["analyse_s"], r["anchor_s"]), "x", 2),
+            # What a coordinator waits for: the worker's time (older results have only one core's).
+            ours = r.get("served_s", r["analyse_s"])
+            met = None if not r["goal_s"] else ours < r["goal_s"]
+            out.append(_line("7 analysis", f"{r['actors']} actors", c.fmt(ours, " s", 3),
+                             c.fmt(r["anchor_s"], " s", 3), c.fmt(c.ratio(ours, r["anchor_s"]), "x", 2),
                              f"<{r['goal_s']:g} s" if r["goal_s"] else "—", met))
     if "stall" in results:
         for r in results["stall"]["results"]:

@@ -24,6 +24,7 @@ from . import (actors_csv, ambition_csv, ambition_json, diagnosis_csv, diagnosis
                indicators_csv, json_bytes, levers_csv, metrics_csv, network_csv, network_html,
                report_html, ties_csv, workbook_xlsx, changes_csv)
 from . import series, systems
+from .apart import on_another_core
 from .drawing import drawing
 from .report import density_table
 from .templating import TEMPLATES
@@ -88,7 +89,7 @@ def _bytes(body) -> bytes:
 
 def analysis_text(data_text: str) -> str:
     """The analysis of a stored snapshot, as the JSON text stored beside it."""
-    return json.dumps(analyse(json.loads(data_text)), ensure_ascii=False)
+    return json.dumps(analyse(json.loads(data_text), apart=on_another_core), ensure_ascii=False)
 
 
 def export(name: str, data_text: str, analysis_text_: str, sep: str, lang: str,

@@ -6,12 +6,15 @@ Exact figures must agree to 1e-9, on the published networks networkx ships and o
 maps of 1,000 actors, the size above which the analysis used to sample.
 """
 
+import os
 import random
 
 import networkx as nx
 import pytest
 
 from boards import network
+from boards.network import paths
+from exports.apart import on_another_core
 
 TYPES = ["association", "collectivité", "entreprise", "habitants"]
 
@@ -76,7 +79,8 @@ CASES = {
 @pytest.fixture(scope="module", params=list(CASES))
 def case(request):
     snapshot = CASES[request.param]()
-    return request.param, snapshot, network.analyse(snapshot), reference(snapshot)
+    # As the server's worker computes it (betweenness on another core for the large maps).
+    return request.param, snapshot, network.analyse(snapshot, apart=on_another_core), reference(snapshot)
 
 
 def test_centralities_are_exact(case):
@@ -166,3 +170,12 @@ def test_brokers_stand_out_on_a_large_map():
     assert all(b["betweenness"] < 0.1 and b["betweenness"] >= 2 * mean for b in result["brokers"])
     top = max(result["actors"], key=lambda a: a["betweenness"])
     assert result["brokers"][0]["id"] == top["id"]
+
+
+def test_betweenness_on_another_core_gives_the_same_analysis():
+    """The worker computes exact betweenness in a forked child while it computes the rest: the
+    figures are those of the analysis in one process, and the child really is another process."""
+    snapshot = as_snapshot(random_actors(600, 5), seed=6, parallel=True)
+    assert network.analyse(snapshot, apart=on_another_core) == network.analyse(snapshot)
+    graph = paths.to_igraph(list(range(600)), [(i, i + 1) for i in range(599)], [1.0] * 599)
+    assert on_another_core(lambda g: os.getpid(), graph)() != os.getpid()

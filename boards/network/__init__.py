@@ -33,6 +33,7 @@ way it was drawn; strength is clamped to 1..3 (1 when absent).
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 import networkx as nx
 
@@ -171,8 +172,17 @@ def brokers(actors: list[dict], order: dict) -> list[dict]:
             if a["betweenness"] > 0 and a["betweenness"] >= threshold * (1 - 1e-9)]
 
 
-def analyse(snapshot: dict) -> dict:
-    """Whole-network figures, per-actor metrics, brokers, margin and communities (JSON-ready)."""
+def _in_place(function: Callable, *args) -> Callable[[], Any]:
+    result = function(*args)
+    return lambda: result
+
+
+def analyse(snapshot: dict, apart: Callable[..., Callable[[], Any]] = _in_place) -> dict:
+    """Whole-network figures, per-actor metrics, brokers, margin and communities (JSON-ready).
+
+    Exact betweenness is about half the time of a large map's analysis: ``apart(function, *args)``
+    may start it elsewhere (another core) and return what waits for its result, while the rest is
+    computed here. By default it is computed in place."""
     graph = build_graph(snapshot)
     simple, arcs = aggregate(graph), aggregate_directed(graph)
     nodes = list(simple)
@@ -183,7 +193,8 @@ def analyse(snapshot: dict) -> dict:
     # Members sorted: a set of names iterates in an order that changes with each process.
     pieces = sorted((sorted(index[m] for m in piece) for piece in nx.connected_components(simple)),
                     key=min)
-    between, closeness, sums = paths.betweenness_closeness(core_graph)
+    between_later = apart(paths.betweenness, core_graph)
+    closeness, sums = paths.closeness(core_graph)
     influence = paths.eigenvector(core_graph)
     burt = paths.constraint(core_graph)
     cores = nx.core_number(simple) if n else {}
@@ -194,6 +205,13 @@ def analyse(snapshot: dict) -> dict:
     strength = dict(simple.degree(weight="weight"))
     ties = [data for _, _, data in graph.edges(data=True)]
     ratings, network_ratings = mixing.rating_scores(nodes, ties, list(graph.edges()))
+    type_of = {node: simple.nodes[node]["type"] for node in nodes}
+    network = whole_network(graph, simple, arcs, pieces, ties)
+    network.update(modularity=_round(modularity), transitivity=_round(paths.transitivity(core_graph)),
+                   **{k: _round(v) for k, v in paths.largest_piece_paths(core_graph, sums).items()},
+                   ei_index=_round(mixing.ei_index(simple, type_of)["ei_index"]),
+                   **{k: _round(v) for k, v in network_ratings.items()})
+    between = between_later()
 
     actors = [{"id": node, "name": simple.nodes[node]["name"], "type": simple.nodes[node]["type"],
                "own": simple.nodes[node]["own"], "degree": degrees[node],
@@ -204,12 +222,6 @@ def analyse(snapshot: dict) -> dict:
                **{k: _round(v) for k, v in ratings[node].items()}}
               for i, node in enumerate(nodes)]
 
-    type_of = {node: simple.nodes[node]["type"] for node in nodes}
-    network = whole_network(graph, simple, arcs, pieces, ties)
-    network.update(modularity=_round(modularity), transitivity=_round(paths.transitivity(core_graph)),
-                   **{k: _round(v) for k, v in paths.largest_piece_paths(core_graph, sums).items()},
-                   ei_index=_round(mixing.ei_index(simple, type_of)["ei_index"]),
-                   **{k: _round(v) for k, v in network_ratings.items()})
     order = [str(t) for t in snapshot.get("actor_types") or ()]
     return {
         "snapshot_id": str(snapshot.get("id") or ""),

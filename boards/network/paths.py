@@ -29,33 +29,37 @@ def to_igraph(nodes: list, edges, weights: list[float]) -> igraph.Graph:
     return graph
 
 
-def betweenness_closeness(graph: igraph.Graph) -> tuple[list[float], list[float], list[int]]:
-    """Normalised betweenness and closeness per node, and each node's distance sum.
-
-    The distance sum (to the other actors of its piece) gives the average path length
-    without another breadth-first search per actor: closeness (r-1)/sum is exact on
-    integers, so ``round((r-1)/closeness)`` is the sum itself.
-    """
+def betweenness(graph: igraph.Graph) -> list[float]:
+    """Exact betweenness per node, normalised by (n-1)(n-2)/2: half the analysis of a large map."""
     n = graph.vcount()
     if n == 0:
-        return [], [], []
-    raw = graph.betweenness(directed=False)
+        return []
     norm = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 0.0
-    between = [value * norm for value in raw]
+    return [value * norm for value in graph.betweenness(directed=False)]
+
+
+def closeness(graph: igraph.Graph) -> tuple[list[float], list[int]]:
+    """Closeness per node, and each node's distance sum to the other actors of its piece.
+
+    The distance sum gives the average path length without another breadth-first search per
+    actor: closeness (r-1)/sum is exact on integers, so ``round((r-1)/closeness)`` is the sum
+    itself.
+    """
+    n = graph.vcount()
     size = [0] * n
     for piece in graph.connected_components():
         for v in piece:
             size[v] = len(piece)
-    within = graph.closeness(normalized=True)  # over the reachable actors only
-    closeness, sums = [], []
+    within = graph.closeness(normalized=True) if n else []  # over the reachable actors only
+    values, sums = [], []
     for v, value in enumerate(within):
         if size[v] < 2 or value is None or math.isnan(value) or value == 0:
-            closeness.append(0.0)
+            values.append(0.0)
             sums.append(0)
         else:
-            closeness.append(value * (size[v] - 1) / (n - 1))
+            values.append(value * (size[v] - 1) / (n - 1))
             sums.append(round((size[v] - 1) / value))
-    return between, closeness, sums
+    return values, sums
 
 
 def diameter(graph: igraph.Graph) -> int:
