@@ -387,6 +387,22 @@
     if (el && !el.disabled) { el.focus({ preventScroll: true }); }
   });
 
+  // A count in a status region (points left to place) comes as the whole element again; swapped
+  // whole it would be a new node, which screen readers do not announce. The element on the page
+  // takes the new one's attributes and content instead, and stays the region that is heard.
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var target = e.detail.target, fragment = e.detail.fragment;
+    var fresh = fragment && fragment.firstElementChild;
+    if (!target || !fresh || target.getAttribute("role") !== "status" || fresh.id !== target.id ||
+        fresh.tagName !== target.tagName) { return; }
+    Array.prototype.slice.call(target.attributes).forEach(function (a) {
+      if (!fresh.hasAttribute(a.name)) { target.removeAttribute(a.name); }
+    });
+    Array.prototype.forEach.call(fresh.attributes, function (a) { target.setAttribute(a.name, a.value); });
+    target.innerHTML = fresh.innerHTML;
+    e.detail.shouldSwap = false;
+  });
+
   // When the facilitator shows another board, a phone (or the projector) starts reading it from the
   // top, not wherever the last board had been scrolled to; the console stays where its hands are.
   function boardShown() { var stage = document.getElementById("stage"); return stage && stage.getAttribute("data-board"); }

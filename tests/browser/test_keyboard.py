@@ -89,11 +89,14 @@ def test_a_screen_reader_hears_refusals_and_counts(room):
     # Each phone's points, in a status region, said again after each vote.
     dots = phone.get_by_role("status").filter(has_text="Il vous reste")
     expect(dots).to_contain_text("Il vous reste 5 points")
+    # Heard after each vote: the same region, its words changed in place.
+    dots.evaluate("(el) => { el.__kept = true; }")
     plus = phone.locator(".lv-card").first.get_by_role("button", name="Mettre un point sur cette carte")
     for left in (4, 3, 2):
         plus.tap()
         settled(phone)
         expect(dots).to_contain_text(f"Il vous reste {left} points")
+    assert dots.evaluate("(el) => el.__kept === true"), "the count's status region was replaced"
     plus.tap()   # a fourth point on one card: three at most
     alert = phone.get_by_role("alert")
     expect(alert).to_contain_text("3")
