@@ -20,7 +20,7 @@ from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
 from . import diagnosis_routes
 from . import library
-from . import privacy_pages
+from . import pictos, privacy_pages
 from . import transfer
 from .cluster import Broker
 from .admission import Admission
@@ -186,6 +186,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/a/{workshop_id}/supprimer", privacy_pages.erase_form),
         Route("/a/{workshop_id}/supprimer", privacy_pages.erase, methods=["POST"]),
         WebSocketRoute("/a/{workshop_id}/ws", live.live),
+        Route("/pictos.svg", pictos.serve),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     secret = store.secret("session")

@@ -4,11 +4,24 @@ phases, actor and tie types, brake/lever families, the main actions.
 The drawings are files in static/pictos/ (one symbol `#p` each, stroked in currentColor so they
 take the colour of the text beside them). A pictogram is always decorative here: the words stay
 beside it, so it is hidden from screen readers and never carries a meaning of its own.
+
+Pages draw them from one sprite made of every file (`/pictos.svg`, one symbol per file name): a
+page asks for it once, so a phone whose network drops later still draws the pictograms of what
+it is shown next (a file per pictogram was asked for when first shown, and failed offline), and
+a phone on weak wifi makes one request instead of one per pictogram.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
 from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+FOLDER = Path(__file__).resolve().parent.parent / "static" / "pictos"
 
 KIND = {"ideas": "idea", "stakeholders": "network", "levers": "balance", "indicators": "chart",
         "systems": "loop", "diagnosis": "search", "ambition": "flag"}
@@ -40,7 +53,29 @@ def picto(name: str | None, cls: str = "") -> Markup:
         return Markup("")
     extra = f" {cls}" if cls else ""
     return Markup('<svg class="picto{}" aria-hidden="true" focusable="false">'
-                  '<use href="/static/pictos/{}.svg#p"></use></svg>').format(Markup(extra), name)
+                  '<use href="/pictos.svg?v={}#{}"></use></svg>').format(Markup(extra), sprite()[1], name)
+
+
+@lru_cache(maxsize=None)
+def sprite() -> tuple[bytes, str]:
+    """Every pictogram as one SVG of symbols named after their files, and its version."""
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg">']
+    for path in sorted(FOLDER.glob("*.svg")):
+        text = path.read_text(encoding="utf-8")
+        symbol = text[text.index("<symbol"):text.index("</symbol>") + len("</symbol>")]
+        parts.append(symbol.replace('id="p"', f'id="{path.stem}"', 1))
+    parts.append("</svg>")
+    body = "".join(parts).encode("utf-8")
+    return body, hashlib.sha256(body).hexdigest()[:12]
+
+
+async def serve(request: Request) -> Response:
+    """The sprite; kept a year under its version (pages name the version they were made with)."""
+    body, version = sprite()
+    kept = request.query_params.get("v") == version
+    return Response(body, media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable" if kept else "no-cache",
+                             "ETag": f'"{version}"'})
 
 
 def for_kind(kind: str) -> Markup:

@@ -54,6 +54,7 @@ POLICY = {
     ("GET", "/j/{code}"): Rule(EVERYONE),
     ("GET", "/langue/{locale}"): Rule(EVERYONE),
     ("GET", "/bibliotheque"): Rule(EVERYONE),
+    ("GET", "/pictos.svg"): Rule(EVERYONE),
     ("GET", "/a/{workshop_id}"): Rule({P}, OUTSIDERS),
     # Tried with a wrong key: the right one is a capability, whoever holds it.
     ("GET", "/a/{workshop_id}/animer/{key}"): Rule(set(), EVERYONE),

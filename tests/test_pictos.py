@@ -1,13 +1,17 @@
 """Every pictogram a page may ask for is a file in static/pictos/: one symbol drawn in the text's
 colour, with a title; and every default type, phase and family has its own."""
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import httpx
 
 from boards.kinds import KINDS
 from boards.levers.model import DEFAULT_CATEGORIES, SIDES
 from boards.stakeholders.model import DEFAULT_ACTOR_TYPES, DEFAULT_TIE_TYPES
 from server import pictos
+from live_server import LiveServer
 from server.render import env
 
 FOLDER = Path(__file__).resolve().parent.parent / "static" / "pictos"
@@ -48,8 +52,30 @@ def test_each_file_is_one_titled_symbol_in_the_text_colour():
 
 def test_a_pictogram_is_hidden_from_screen_readers_and_unknown_types_get_the_generic_one():
     html = str(pictos.for_actor_type("un type écrit par l'animation"))
-    assert 'aria-hidden="true"' in html and "/static/pictos/other.svg#p" in html
+    assert 'aria-hidden="true"' in html and f"/pictos.svg?v={pictos.sprite()[1]}#other" in html
     assert pictos.picto(None) == ""
     # Names come from our tables, never from what people typed.
     rendered = env("fr").from_string("{{ actor_picto(name) }}").render(name='"><script>')
     assert "<script>" not in rendered
+
+
+def test_pages_draw_every_pictogram_from_one_sprite_asked_for_once(tmp_path):
+    """One request for all of them, kept under its version: a phone that loses the network after
+    loading a page still draws the pictograms of what it is shown next."""
+    body, version = pictos.sprite()
+    sprite = ET.fromstring(body)
+    symbols = {s.get("id"): s for s in sprite.findall(f"{SVG}symbol")}
+    files = sorted(FOLDER.glob("*.svg"))
+    assert set(symbols) == {path.stem for path in files}
+    for path in files:
+        drawn = ET.parse(path).getroot().find(f"{SVG}symbol")
+        assert ET.tostring(drawn).replace(b'id="p"', f'id="{path.stem}"'.encode()) == ET.tostring(symbols[path.stem])
+    with LiveServer(tmp_path / "atelier.db") as srv, httpx.Client(base_url=srv.url) as client:
+        page = client.get("/").text
+        assert set(re.findall(r'<use href="([^"#]+)#', page)) == {f"/pictos.svg?v={version}"}
+        kept = client.get(f"/pictos.svg?v={version}")
+        assert kept.status_code == 200 and kept.content == body
+        assert kept.headers["content-type"].startswith("image/svg+xml")
+        assert "immutable" in kept.headers["cache-control"]
+        # Without the page's version (an old page, a bookmark) it is checked again each time.
+        assert client.get("/pictos.svg").headers["cache-control"] == "no-cache"

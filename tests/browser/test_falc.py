@@ -44,6 +44,13 @@ def test_a_phone_takes_part_in_easy_to_read_french(room):
     settled(phone)
     expect(phone.locator(".lv-text", has_text="On ne sait pas qui fait quoi")).to_be_visible()
     expect(phone.locator("#outbox .out")).to_have_count(0)
+    # The pictograms beside the words are drawn, all from the one sprite the page asked for once.
+    drawn = phone.locator("svg.picto use").evaluate_all(
+        "(uses) => uses.filter((u) => u.parentNode.getClientRects().length).map((u) => u.getBBox().width > 0)")
+    assert drawn and all(drawn), drawn
+    asked = phone.evaluate("performance.getEntriesByType('resource').map((r) => r.name)"
+                           ".filter((n) => n.includes('picto'))")
+    assert len(asked) == 1 and "/pictos.svg?v=" in asked[0], asked
     audit.basics(phone, contrast=True)
     room.shot(phone, "phone-falc")
     room.shot(phone, "phone-falc-whole", full_page=True)
