@@ -94,6 +94,7 @@ def test_floods_of_pings_binary_frames_and_frames_after_a_close_leave_the_others
                                                    for k, p in enumerate(people)))
                     (during if running else quiet).extend(t for batch in times for t in batch)
                 process.send_signal(signal.SIGCONT)
+                process.terminate()
                 out, _ = await asyncio.to_thread(process.communicate)
                 results[kind] = json.loads(out), quiet, during
             return host, workshop, results
