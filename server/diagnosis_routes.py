@@ -55,7 +55,7 @@ async def carry(request: Request) -> Response:
             here = state.board(board.id)
             if here is None or here.kind != diagnosis.KIND:
                 raise Rejected(N_("Ce tableau n'existe pas."))
-            decided.extend(diagnosis.decide_carry(state, here, Actor(person, FACILITATOR), wave))
+            decided[:] = diagnosis.decide_carry(state, here, Actor(person, FACILITATOR), wave)
             return decided
 
         request.app.state.workshops.commit(ws, decide)

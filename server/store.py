@@ -86,6 +86,12 @@ def statements(script: str, words: dict[str, str]) -> list[str]:
     return [s.strip() for s in script.format(**words).split(";") if s.strip()]
 
 
+class StoreLost(Exception):
+    """The connection to the database server was lost during a transaction. The store connects
+    again on its next use; the transaction may be tried again (an operation id already stored, or
+    a sequence number already taken, keeps a retry from applying anything twice)."""
+
+
 class Store:
     """`Store(target)` opens a PostgreSQL URL (postgresql://...) or an SQLite file path."""
 

@@ -21,7 +21,7 @@ from boards.state import apply, replay
 from . import auth, render
 from .i18n import translate
 from .hub import Client, Hub
-from .store import Store, now
+from .store import Store, StoreLost, now
 
 log = logging.getLogger("maillage.workshops")
 
@@ -125,27 +125,36 @@ class Workshops:
         """
         if self.broker is not None and not self.broker.healthy:
             raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
-        with self.store.transaction(ws.id):
-            caught = self._read_new(ws)
-            if caught:
-                self._broadcast_each(ws, caught)
-            if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
-                stored, seen = [], True
-            else:
-                seen = False
-                events = decide(ws) if callable(decide) else decide
-                if caught and not callable(decide):
-                    raise Rejected(N_("L'atelier vient de changer : réessayez."))
-                stored = self.store.insert(ws.id, ws.seq, events, participant, op) if events or op else []
+        for attempt in (1, 2):
+            try:
+                with self.store.transaction(ws.id):
+                    # After a lost connection, what the lost transaction may have committed is read
+                    # back like another process's events, before deciding again.
+                    caught = self._read_new(ws, always=attempt > 1)
+                    if caught:
+                        self._broadcast_each(ws, caught)
+                    if op is not None and participant is not None and self.store.op_seq(ws.id, participant, op):
+                        stored, seen = [], True
+                    else:
+                        seen = False
+                        events = decide(ws) if callable(decide) else decide
+                        if caught and not callable(decide):
+                            raise Rejected(N_("L'atelier vient de changer : réessayez."))
+                        stored = self.store.insert(ws.id, ws.seq, events, participant, op) if events or op else []
+                break
+            except StoreLost:
+                if attempt > 1:
+                    raise
+                log.warning("the database connection was lost; connected again, deciding again")
         self._fold(ws, stored)
         self._broadcast(ws, stored)
         if stored and self.broker is not None:
             self.broker.notify(ws.id, ws.seq)
         return not seen
 
-    def _read_new(self, ws: Workshop) -> list[dict]:
+    def _read_new(self, ws: Workshop, always: bool = False) -> list[dict]:
         """Events other processes committed since this state was last brought up to date (not folded yet)."""
-        if self.broker is None:
+        if self.broker is None and not always:
             return []
         return list(self.store.events(ws.id, after=ws.seq))
 
