@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
 
-LIVE = ("fanout", "latency", "plenary", "memory", "join_storm", "stall", "live_exports")
+LIVE = ("fanout", "latency", "plenary", "memory", "join_storm", "stall", "live_exports", "rename")
 # The colleague-written benches, made smaller for --quick by changing their module constants.
 QUICK_PATCH = {"bench_analysis": "SIZES = (100, 1_000)", "bench_exports": "SIZES = (1_000,)"}
 
@@ -136,6 +136,14 @@ def lines(results: dict) -> list[dict]:
             busy, idle = r[f"{key}_busy"]["p99_ms"], r[f"{key}_idle"]["p99_ms"]
             out.append(_line(what, f"{r['actors']} actors", c.fmt(busy, " ms"), c.fmt(idle, " ms"),
                              c.fmt(c.ratio(busy, idle), "x", 2), "<50 ms", busy is not None and busy < 50))
+    if "rename" in results:
+        bench = results["rename"]
+        r, case = bench["result"], f"{bench['actors']:,} actors"
+        out.append(_line("9 rename ack p50", case, c.fmt(r["renaming"]["p50_ms"], " ms"), c.fmt(r["anchor"]["p50_ms"], " ms"),
+                         c.fmt(r["p50_ratio"], "x", 2), f"≤{bench['goal_ratio']:g}x", r["met"]))
+        renaming, anchor = r["renaming"]["watcher_bytes_per_s"], r["anchor"]["watcher_bytes_per_s"]
+        out.append(_line("9 rename kB/s/phone", case, c.fmt(renaming and renaming / 1000, " kB/s"),
+                         c.fmt(anchor and anchor / 1000, " kB/s"), c.fmt(c.ratio(renaming, anchor), "x", 2), "—", None))
     if "bench_exports" in results:
         for r in results["bench_exports"]["results"]:
             met = None if not r["goal_s"] else r["page_s"] < r["goal_s"]
@@ -151,7 +159,7 @@ COLUMNS = [("figure", 19), ("case", 16), ("ours", 15), ("anchor", 15), ("ratio",
 def print_combined(rows: list[dict], header: str) -> None:
     c.print_table(header, COLUMNS, [[r[k] for k, _ in COLUMNS] for r in rows],
                   ["ratio = ours / anchor (the anchor of the stall and live-export lines is the same clients "
-                   "with nothing else running; "
+                   "with nothing else running, of the rename lines the same room with nobody renaming; "
                    "of the analysis and page lines, the naive networkx / pyvis way)."])
 
 

@@ -28,9 +28,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 VIEWS = ("participant", "facilitator", "screen")
 # Events that change the workshop frame around the boards rather than one board.
 FRAME_EVENTS = {"board.added", "board.renamed", "board.shown", "board.phase", "workshop.locked",
-                "workshop.created", "board.moved", "board.removed", "workshop.browse",
-                # Names appear on boards (authors on the facilitator's screen, the people panel).
-                "participant.renamed"}
+                "workshop.created", "board.moved", "board.removed", "workshop.browse"}
+# A change of name is not one of them: the board on screen swaps the elements that show the name in
+# each view (its kind's `delta`, when its PEOPLE_EVENTS say so), the renamed person's own pages
+# their header (`personal`), the facilitator's people panel its item (presence).
+RENAMED = "participant.renamed"
 
 
 def reframes(ws: Workshop, event: dict) -> bool:
@@ -169,6 +171,9 @@ def personal_readers(ws: Workshop, events: list[dict]) -> set[str] | None:
     for event in events:
         if reframes(ws, event):
             return None
+        if event["type"] == RENAMED:
+            readers.add(event["participant"])
+            continue
         if is_personal(ws, event):
             reader = _reader_of(ws, event)
             if reader is None:
@@ -191,7 +196,8 @@ def reader_specific(ws: Workshop, view: str, me: str | None) -> bool:
     return stage_per_reader(ws, view) or bool(person and person.captain)
 
 
-def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str | None) -> str:
+def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str | None,
+             proxied: bool = False) -> str:
     """The per-reader part of a change, sent after the shared part so it takes precedence.
 
     A kind's `personal` macro for the events it declares personal, and the whole
@@ -201,6 +207,10 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
         return frame(ws, view, locale, me) if reader_specific(ws, view, me) else ""
     parts = []
     for event in events:
+        if event["type"] == RENAMED:
+            if me == event["participant"]:
+                parts.append(_renamed_own(ws, event, view, locale, me, proxied))
+            continue
         watching = _watching(ws, event)
         if watching is not None:
             parts.append(str(_macros(locale, watching.kind).personal(ws, watching, event, view, me)))
@@ -212,6 +222,25 @@ def personal(ws: Workshop, events: list[dict], view: str, locale: str, me: str |
         if reader is None or reader == me:
             parts.append(str(_macros(locale, board.kind).personal(ws, board, event, view, me)))
     return "".join(parts)
+
+
+def _renamed_own(ws: Workshop, event: dict, view: str, locale: str, me: str, proxied: bool) -> str:
+    """What shows a person's new name on their own pages only: their header, and their own
+    contributions that no one else sees yet (a kind that has such puts the event in its
+    PERSONAL_EVENTS)."""
+    parts = [header(ws, view, locale, me, proxied, oob=True)] if view == "participant" else []
+    board = ws.board(ws.current_board or "")
+    if board is not None and RENAMED in getattr(KINDS[board.kind], "PERSONAL_EVENTS", ()):
+        parts.append(str(_macros(locale, board.kind).personal(ws, board, event, view, me)))
+    return "".join(parts)
+
+
+def header(ws: Workshop, view: str, locale: str, me: str | None, proxied: bool = False, oob: bool = False) -> str:
+    """The line of a participant's page that says who they are (or for whom a captain types)."""
+    person = ws.participants.get(me or "")
+    if view != "participant" or person is None:
+        return ""
+    return env(locale).get_template("workshop/_me.html").render(person=person, proxy_for=proxied, oob=oob)
 
 
 def captain(ws: Workshop, view: str, locale: str, me: str | None) -> str:

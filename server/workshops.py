@@ -187,7 +187,8 @@ class Workshops:
         readers = render.personal_readers(ws, stored)
         if readers is None or readers:
             def mine(client: Client) -> str:
-                return render.personal(ws, stored, client.view, client.locale, client.participant)
+                return render.personal(ws, stored, client.view, client.locale, client.participant,
+                                       client.proxy_by is not None)
         self.hub.room(ws.id).publish(
             lambda view, locale: render.changes(ws, stored, view, locale), seq=ws.seq, personal=mine,
             readers=readers)
@@ -208,7 +209,9 @@ class Workshops:
             self.presence_soon(ws, max(PRESENCE_DELAY, CONTRIBUTIONS_DELAY_PER_PERSON * len(ws.participants)))
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
-        if any(event["type"] in ("participant.joined", "participant.removed") for event in stored):
+        if any(event["type"] in ("participant.joined", "participant.removed") or (
+                event["type"] == "participant.renamed" and ws.participants[event["participant"]].offline)
+               for event in stored):
             # A captain's list of people without a phone lives on the captain's own page.
             for client in self.hub.room(ws.id).clients:
                 person = ws.participants.get(client.participant or "")
@@ -252,8 +255,11 @@ class Workshops:
         if last_seq == ws.seq:
             client.push(seq=ws.seq)
             return
+        # The header saying who the page is for is the reader's own, outside the shared frame: a
+        # name changed while the page was away shows on its return.
+        own = render.header(ws, client.view, client.locale, client.participant, client.proxy_by is not None, oob=True)
         if render.reader_specific(ws, client.view, client.participant):
-            client.push(render.frame(ws, client.view, client.locale, client.participant), seq=ws.seq)
+            client.push(render.frame(ws, client.view, client.locale, client.participant) + own, seq=ws.seq)
             return
         # The second is part of the key: the timer's seconds left are in the frame.
         key = (ws.id, ws.seq, client.view, client.locale, int(time.time()))
@@ -262,7 +268,7 @@ class Workshops:
             if len(self._frames) >= FRAME_CACHE:
                 self._frames.clear()
             html = self._frames[key] = render.frame(ws, client.view, client.locale)
-        client.push(html, seq=ws.seq)
+        client.push(html + own, seq=ws.seq)
 
     def presence_soon(self, ws: Workshop, delay: float | None = None) -> None:
         """Presence and contribution counts, refreshed within `delay` seconds, once for all that

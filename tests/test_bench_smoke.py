@@ -20,6 +20,7 @@ import join_storm  # noqa: E402
 import latency  # noqa: E402
 import memory  # noqa: E402
 import plenary  # noqa: E402
+import rename  # noqa: E402
 import stall  # noqa: E402
 
 # bench/run.py would shadow the project's run.py (which other tests import as "run").
@@ -94,6 +95,17 @@ def test_stall_takes_real_snapshots_and_times_acks(monkeypatch):
     # figures and the analysis itself are sure to exist.
     row = figures(result, "baseline_p99_ms", "lag_baseline_p99_ms", "analysis_s")
     assert row["first_snapshot"]["baseline"]["acks"] > 0
+
+
+def test_rename_times_the_movers_with_and_without_the_renamer(monkeypatch):
+    monkeypatch.setattr(rename, "ACTORS", 20)
+    monkeypatch.setattr(rename, "MOVERS", 2)
+    monkeypatch.setattr(rename, "WATCHERS", 2)
+    result = asyncio.run(rename.measure(repeats=1, seconds=0.5))
+    for side in ("anchor", "renaming"):
+        assert isinstance(result["result"][side]["p50_ms"], float), result["result"]
+        assert result["result"][side]["watcher_bytes_per_s"] > 0
+    assert [r["figure"] for r in bench_runner.lines({"rename": result})] == ["9 rename ack p50", "9 rename kB/s/phone"]
 
 
 def test_combined_table_reads_every_bench_json(tmp_path, capsys):

@@ -58,7 +58,7 @@ def remove(room, who) -> dict:
 
 
 def test_the_kind_declares_the_people_events_its_delta_answers():
-    assert KINDS["indicators"].PEOPLE_EVENTS == {"participant.removed"}
+    assert KINDS["indicators"].PEOPLE_EVENTS == {"participant.removed", "participant.renamed"}
 
 
 @pytest.mark.parametrize("phase", PHASES)

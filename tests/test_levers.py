@@ -388,7 +388,7 @@ def test_the_board_s_answer_to_a_join_or_a_removal_is_the_count_and_the_tallies_
     room.vote(room.alice, card)
     delta = render.env("fr").get_template("boards/levers.html").module.delta
     board = room.ws.boards[B]
-    assert KINDS["levers"].PEOPLE_EVENTS == {"participant.joined", "participant.removed"}
+    assert KINDS["levers"].PEOPLE_EVENTS == {"participant.joined", "participant.removed", "participant.renamed"}
 
     joined = room.do(rules.join(room.ws, "Chloé"))[0]
     for view in ("screen", "facilitator"):

@@ -35,8 +35,9 @@ PHASE_HINTS = {
 PERSONAL_EVENTS = frozenset(APPLY)
 PERSONAL_TO = {"ambition.answered": "participant"}
 READER_SPECIFIC = True
-# The open round counts answers against the people in the room: a join or a removal changes it.
-PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed"})
+# The open round counts answers against the people in the room: a join or a removal changes it;
+# a change of name changes the signed statements and answers that show it.
+PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed", "participant.renamed"})
 
 
 def new_data() -> AmbitionData:

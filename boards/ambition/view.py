@@ -32,7 +32,8 @@ def said(ws: Workshop, board: Board, round_: Round) -> list[dict]:
     for kind in ("object", "reserve"):
         for person, answer in round_.answers.items():
             if answer.answer == kind:
-                found.append({"answer": kind, "reason": answer.reason, "who": _name(ws, board, person, answer)})
+                found.append({"answer": kind, "reason": answer.reason, "who": _name(ws, board, person, answer),
+                              "person": person})
     return found
 
 

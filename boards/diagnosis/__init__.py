@@ -37,6 +37,8 @@ PHASE_HINTS = {
 PERSONAL_EVENTS = frozenset(APPLY)
 PERSONAL_TO = {"diagnosis.dotted": "voter", "diagnosis.undotted": "voter"}
 READER_SPECIFIC = True
+# A change of name: the names on signed items (the `delta` macro).
+PEOPLE_EVENTS = frozenset({"participant.renamed"})
 # Items may name actors of the map and brake/lever cards: their names and texts, and the pickers,
 # follow the other boards while this one is on screen.
 WATCHES = frozenset({"actor.added", "actors.imported", "actor.edited", "actor.removed", "actor.merged",

@@ -21,6 +21,8 @@ PHASE_HINTS = {
     "open": N_("Écrivez une idée par note. Vous pouvez modifier ou supprimer les vôtres."),
     "locked": N_("Le tableau est fermé : regardez et discutez."),
 }
+# A change of name: the facilitator's page shows each note's author (the `delta` macro).
+PEOPLE_EVENTS = frozenset({"participant.renamed"})
 NOTE_MAX = 500
 NOTES_PER_PERSON = 200
 

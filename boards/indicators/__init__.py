@@ -52,7 +52,7 @@ PERSONAL_TO = {"indicators.allocated": "participant", "indicator.rated": "partic
 # People events this board answers in its delta macro, for the shell to pass on when the board is
 # on screen: a removed person's dots, points and answers stop counting (ranking, baromètre, counts).
 # A join changes nothing this board shows: it counts those who took part, not those present.
-PEOPLE_EVENTS = frozenset({"participant.removed"})
+PEOPLE_EVENTS = frozenset({"participant.removed", "participant.renamed"})
 
 ACTIONS = {Propose, Edit, Withdraw, Hide, SetMode, Dot, Allocate, Choose, Publish, Rate, Seed, Spotlight}
 

@@ -247,7 +247,7 @@ APPLY = {"card.added": _added, "card.edited": _edited, "card.deleted": _deleted,
 # Events whose rendering differs from one reader to the next (private cards, a voter's dots), or
 # that re-render the force field, after which each voter's own dots must be sent again. The
 # spotlight is the projector's and the facilitator's only: no phone renders anything for it.
-PERSONAL_EVENTS = frozenset(APPLY) - frozenset(spotlight.APPLY)
+PERSONAL_EVENTS = frozenset(APPLY) - frozenset(spotlight.APPLY) | {"participant.renamed"}
 # Personal events that change one reader's page only, by the event field naming that reader: a dot
 # changes its voter's dots left and nobody else's (a proxied vote names the person without a phone).
 PERSONAL_TO = {"vote.added": "voter", "vote.removed": "voter"}
@@ -255,8 +255,9 @@ PERSONAL_TO = {"vote.added": "voter", "vote.removed": "voter"}
 # re-rendered (phase, lock, agenda), each phone gets its own rendering.
 READER_SPECIFIC = True
 # People events this board answers in its delta macro, cheaply (the voting count, the tallies a
-# removal changed), for the shell to pass on when the board is on screen.
-PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed"})
+# removal changed, the names on signed cards), for the shell to pass on when the board is on screen.
+# While writing, a change of name shows on its author's own cards only: `personal` for them.
+PEOPLE_EVENTS = frozenset({"participant.joined", "participant.removed", "participant.renamed"})
 # Events of other boards this board shows: a card may name actors of the stakeholder map, so the
 # actor pickers and the names on cards follow actors added, renamed, merged or deleted there. The
 # shell passes them to this board's delta (and, per reader, its personal part) while it is on screen.

@@ -26,9 +26,10 @@ PHASE_LABELS = {
     "rate": N_("Notation des liens"),
     "locked": N_("Carte fermée"),
 }
-# People events this board answers in its delta macro (a removal redraws the ties people rated),
-# for the shell to pass on when the board is on screen.
-PEOPLE_EVENTS = frozenset({"participant.removed"})
+# People events this board answers in its delta macro (a removal redraws the ties people rated, a
+# change of name the facilitator's list of duplicates that says who added each), for the shell to
+# pass on when the board is on screen.
+PEOPLE_EVENTS = frozenset({"participant.removed", "participant.renamed"})
 PHASE_HINTS = {
     "map": N_("Ajoutez les organisations du territoire, placez-les sur la carte et tracez leurs coopérations."),
     "rate": N_("Touchez un acteur pour voir ses liens et noter leur confiance et leur valeur."),

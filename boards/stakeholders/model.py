@@ -293,6 +293,10 @@ class MapData:
         found = [sorted(g, key=lambda a: sort_key(a.name)) for g in groups.values() if len(g) > 1]
         return sorted(found, key=lambda g: (-len(g), sort_key(g[0].name)))
 
+    def duplicate_authors(self) -> set[str]:
+        """The people named in the list of likely duplicates (who added each actor)."""
+        return {actor.author for group in self.duplicates() for actor in group if actor.author}
+
 
 def pair_of(tie: MapTie) -> tuple[str, str]:
     return (tie.source, tie.target) if tie.source < tie.target else (tie.target, tie.source)

@@ -20,7 +20,7 @@ from .actions import ACTIONS
 from .model import Factor, Link, SystemsData
 from .rules import decide, importable  # noqa: F401  (importable: the views list it)
 
-__all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "ACTIONS", "new_data", "decide",
+__all__ = ["KIND", "TITLE", "PHASES", "PHASE_LABELS", "PHASE_HINTS", "PEOPLE_EVENTS", "ACTIONS", "new_data", "decide",
            "apply", "freeze", "check", "author"]
 
 KIND = "systems"
@@ -39,6 +39,9 @@ PHASE_HINTS = {
     "loops": N_("Lisez les boucles trouvées : celles qui s'emballent (R) et celles qui freinent (B)."),
     "locked": N_("La carte est fermée : regardez et discutez."),
 }
+
+# A change of name: the names beside signed factors (the `delta` macro).
+PEOPLE_EVENTS = frozenset({"participant.renamed"})
 
 
 def new_data() -> SystemsData:
