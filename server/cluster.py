@@ -33,6 +33,9 @@ POLL = 2.0
 # Seconds after which a process that stopped refreshing its presence entries is forgotten.
 PRESENCE_TTL = 60.0
 RETRY_MAX = 5.0
+# Connections to Redis one process keeps at most, and seconds a write waits for a free one.
+POOL_SIZE = 50
+POOL_WAIT = 10.0
 
 
 class Broker:
@@ -63,7 +66,13 @@ class Broker:
         delay = 0.2
         while True:
             try:
-                self.client = redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5)
+                # A burst of notices and presence writes (a crowd arriving) may want more connections
+                # than the pool holds: they wait for one (up to POOL_WAIT s) rather than fail, since a
+                # failed write is taken for a lost relay and every action is refused until it returns.
+                pool = redis.BlockingConnectionPool.from_url(self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT,
+                                                             socket_connect_timeout=2, health_check_interval=5)
+                self.client = redis.Redis(connection_pool=pool)
+                self.client.auto_close_connection_pool = True
                 pubsub = self.client.pubsub()
                 await pubsub.psubscribe(f"{PREFIX}:ws:*", f"{PREFIX}:presence:*")
                 self._up()

@@ -2,10 +2,13 @@
 no lost action when a process dies, refusals while Redis is away. Real redis-server, real processes."""
 
 import asyncio
+import dataclasses
 import re
 import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -229,3 +232,24 @@ def test_the_documented_multi_worker_command_serves_a_workshop(tmp_path):
     finally:
         server.stop()
         redis.stop()
+
+
+def test_a_crowd_connecting_at_once_does_not_make_the_relay_look_lost(pair):
+    """Each arrival shares who is connected through Redis. Two hundred phones connecting to one
+    process at once make more writes at once than its Redis client keeps connections: they must
+    wait for one, not be taken for a lost relay (which refused every action from then on)."""
+    first, second, _ = pair
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import loadgen as lg
+
+    async def scenario():
+        room = await lg.open_workshop(first.port)
+        crowd = dataclasses.replace(room, port=second.port, cookies=[])
+        phones = await lg.open_many(lg.participant_specs(crowd, await lg.join_many(crowd, 200)))
+        try:
+            await lg.settle(phones, quiet=0.5)
+            await phones[0].act(room.note(1), "after-the-crowd", timeout=10)
+        finally:
+            await lg.close_all(phones)
+
+    run(scenario())
