@@ -253,3 +253,40 @@ def test_a_crowd_connecting_at_once_does_not_make_the_relay_look_lost(pair):
             await lg.close_all(phones)
 
     run(scenario())
+
+
+def test_a_failed_write_to_redis_is_not_a_relay_lost_for_good(pair):
+    """A write to Redis may fail while the subscription stands (here: Redis takes no new
+    connection for a moment). Actions are refused meanwhile; once Redis answers again they are
+    accepted, without waiting for the subscription to break."""
+    import redis as redis_client
+
+    first, second, relay = pair
+
+    async def scenario():
+        host = Person(first)
+        workshop = host.create_workshop()
+        alice, bob = Person(first), Person(second)
+        alice.join(workshop["code"], "Alice")
+        bob.join(workshop["code"], "Bob")
+        for person in (alice, bob):
+            await person.connect()
+            await person.wait_for('id="stage"')
+        admin = redis_client.Redis(port=relay.port)
+        admin.config_set("maxclients", 1)
+        admin.client_kill_filter(_type="normal", skipme=True)     # the writers' connections, not the subscriptions
+        # Committed and acknowledged; telling the other process about it is what fails.
+        await alice.ack(await alice.act({**ITEM, "text": "Avant la panne"}))
+        await alice.wait_for("relais entre serveurs est indisponible", timeout=15)
+        admin.config_set("maxclients", 10000)
+        deadline = time.monotonic() + 15
+        while True:
+            op = await alice.act({**ITEM, "text": "Après la panne"})
+            frame = await alice._find(rf'data-(ack|refused)="[^"]*\b{op}\b', 5)
+            if re.search(rf'data-ack="[^"]*\b{op}\b', frame):
+                break
+            assert time.monotonic() < deadline, "Redis answers again but actions are still refused"
+            await asyncio.sleep(0.5)
+        await bob.wait_for("Après la panne", timeout=10)
+
+    run(scenario())
