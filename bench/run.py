@@ -5,7 +5,7 @@ and run their load generator pinned to core 1 (plenary_pg's second machine share
 it); the analysis, export and commit benches run on core 0. plenary_pg and commit's PostgreSQL
 lines need PostgreSQL installed, plenary_pg also redis-server. Each bench runs in its own process
 and writes bench/results/<name>.json; this script then prints one combined table and writes
-bench/results/all.json. A full run takes about twenty minutes
+bench/results/all.json. A full run takes about twenty-five minutes
 on a lightly loaded machine; --quick is a smaller sanity pass of about three minutes whose results go to
 bench/results/quick/ (the full results are left as they are).
 """
