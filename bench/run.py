@@ -163,7 +163,8 @@ def print_combined(rows: list[dict], header: str) -> None:
     c.print_table(header, COLUMNS, [[r[k] for k, _ in COLUMNS] for r in rows],
                   ["ratio = ours / anchor (the anchor of the stall and live-export lines is the same clients "
                    "with nothing else running; "
-                   "of the analysis and page lines, the naive networkx / pyvis way)."])
+                   "of the analysis and page lines, the naive networkx / pyvis way; of the two-machine "
+                   "plenary on PostgreSQL, one machine in the same run)."])
 
 
 def main(argv: list[str] | None = None) -> None:
