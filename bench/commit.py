@@ -14,7 +14,6 @@ commit. Each repetition commits the same number of note events on each side, int
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sqlite3
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import common as c  # noqa: E402
+import machines  # noqa: E402
 
 from server.store import Store  # noqa: E402
 from server.store_sqlite import PRAGMAS  # noqa: E402
@@ -204,26 +204,6 @@ def report(result: dict) -> None:
                       ["sqlite: one file, BEGIN IMMEDIATE (one writer at a time); postgres: a lock per workshop"])
 
 
-@contextlib.contextmanager
-def postgres_database(url: str | None, wanted: bool):
-    """The URL given, or a throwaway cluster's when PostgreSQL is installed, or None."""
-    if url or not wanted:
-        yield url
-        return
-    sys.path.insert(0, str(c.ROOT / "tests"))
-    import pg_cluster
-    bindir = pg_cluster.binaries()
-    if bindir is None:
-        print("PostgreSQL is not installed: SQLite only (apt-get install postgresql for both)")
-        yield None
-        return
-    cluster = pg_cluster.Cluster(bindir).start()
-    try:
-        yield cluster.new_database()
-    finally:
-        cluster.stop()
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description="Store.append beside raw sqlite3")
     parser.add_argument("--quick", action="store_true")
@@ -233,7 +213,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     c.pin_here(c.SERVER_CORE)
     started = c.machine()
-    with postgres_database(args.postgres, not args.no_postgres) as url:
+    with machines.postgres(args.postgres, not args.no_postgres) as database:
+        url = database.new() if database else None
         result = measure(commits=200 if args.quick else COMMITS, postgres=url)
         if url:
             result["concurrent"] = measure_concurrent(c.scratch("commit-concurrent") / "shared.db", url,

@@ -86,7 +86,7 @@ class Process:
     """A server started for a bench: its pid, CPU seconds and resident memory, read from /proc."""
 
     def __init__(self, command: list[str], port: int, name: str, cwd: Path = ROOT,
-                 probe: str = "/", core: int = SERVER_CORE):
+                 probe: str = "/", core: int | None = SERVER_CORE):
         self.command, self.port, self.name, self.cwd, self.probe = command, port, name, cwd, probe
         self.core = core
         self.process: subprocess.Popen | None = None
@@ -95,7 +95,7 @@ class Process:
         # A session of its own, as a service would have: with the kernel's autogroup scheduling, CPU
         # is shared between sessions first, and the server must not share one with the load generator.
         self.process = subprocess.Popen(
-            pinned(self.command, self.core), cwd=self.cwd, stdout=subprocess.DEVNULL,
+            pinned(self.command, self.core) if self.core is not None else self.command, cwd=self.cwd, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True)
         STARTED.append(self)
         deadline = time.monotonic() + timeout
@@ -152,15 +152,16 @@ class Process:
         self.stop()
 
 
-def ours(db: Path, port: int | None = None) -> Process:
-    """Maillage itself, as a facilitator starts it, on the server core. MAILLAGE_BENCH_SERVER may
-    name another checkout to measure instead (a proposed change, beside the same anchor)."""
+def ours(db: Path | str, port: int | None = None, extra: tuple[str, ...] = (), core: int = SERVER_CORE) -> Process:
+    """Maillage itself, as a facilitator starts it, on the server core; `db` may be a PostgreSQL URL
+    and `extra` more of run.py's options (a broker). MAILLAGE_BENCH_SERVER may name another
+    checkout to measure instead (a proposed change, beside the same anchor)."""
     port = port or free_port()
     root = Path(os.environ.get("MAILLAGE_BENCH_SERVER") or ROOT)
     # Thousands of phones from one loopback address: lift the per-address cap meant for a venue.
     os.environ.setdefault("MAILLAGE_CONNECTIONS_PER_ADDRESS", "1000000")
     return Process([sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(port), "--db", str(db),
-                    "--no-demo", "--log-level", "warning"], port, "maillage", cwd=root)
+                    "--no-demo", "--log-level", "warning", *extra], port, "maillage", cwd=root, core=core)
 
 
 def anchor(port: int | None = None) -> Process:

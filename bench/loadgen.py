@@ -155,7 +155,8 @@ async def join(room: Room, name: str) -> str:
     """One phone posting the join form; returns its session cookie."""
     reply = await http(room.port, "POST", "/rejoindre", {"code": room.code, "name": name})
     if reply.status != 303 or "maillage" not in reply.cookies:
-        raise RuntimeError(f"join refused ({reply.status})")
+        said = NOTICE.search(reply.body) or re.search(r'class="[^"]*error[^"]*"[^>]*>(.*?)<', reply.body, re.S)
+        raise RuntimeError(f"join refused ({reply.status}): {said.group(1).strip() if said else ''}")
     return "maillage=" + reply.cookies["maillage"]
 
 

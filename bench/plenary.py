@@ -15,6 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import collections
+import dataclasses
+import html
+import itertools
 import re
 import sys
 import time
@@ -63,11 +67,12 @@ async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: lis
                  totals: dict[str, int], rate: float, seconds: float, wait_s: float = WAIT_S) -> dict:
     observers = conns[::max(1, len(conns) // OBSERVERS)][:OBSERVERS]
     seen = {id(o): {card: ([], []) for card in cards} for o in observers}   # card -> (totals, times)
-    refused = [0]
+    refused = collections.Counter()        # the server's reason -> votes refused for it
 
     def on_frame(conn: lg.Conn, frame: str, now: float) -> None:
         if 'data-refused="' in frame:
-            refused[0] += 1
+            said = lg.NOTICE.search(frame)
+            refused[html.unescape(said.group(1).strip()) if said else "?"] += 1
         tallies = seen.get(id(conn))
         if tallies is not None:
             best: dict[str, int] = {}
@@ -134,10 +139,58 @@ async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: lis
     return {"votes": count, "p50_ms": c.rounded(c.percentile(samples, 0.5), 1),
             "p99_ms": c.rounded(c.percentile(samples, 0.99), 1), "max_ms": c.rounded(max(samples, default=None), 1),
             "frames_per_s": round(frames / elapsed), "server_cpu": round(server_cpu / elapsed, 2),
-            "loadgen_cpu": round(own_cpu / elapsed, 2), "refused": refused[0], "unseen": missing,
+            "loadgen_cpu": round(own_cpu / elapsed, 2), "refused": sum(refused.values()),
+            "refused_for": dict(refused), "unseen": missing,
             "closed": sum(1 for x in conns if x.closed_code is not None),
             "server_waited": round(queued / elapsed, 3),
             "samples": len(samples)}
+
+
+async def open_room(ports: list[int], phones: int) -> tuple[str, list[str], list[lg.Conn], list[lg.Conn]]:
+    """The prepared board, and `phones` phones split evenly between the servers on `ports` (each
+    joining through its own server), interleaved so that consecutive votes come through different
+    servers; the console and the projector are on the first server."""
+    room = await lg.open_workshop(ports[0])
+    board, cards = await prepare(room)
+    groups = []
+    for k, port in enumerate(ports):
+        here = dataclasses.replace(room, port=port, cookies=[])
+        share = phones // len(ports) + (1 if k < phones % len(ports) else 0)
+        cookies = await lg.join_many(here, share, prefix="Personne" if k == 0 else f"Personne {k + 1}.")
+        groups.append(await lg.open_many(lg.participant_specs(here, cookies)))
+    conns = [conn for batch in itertools.zip_longest(*groups) for conn in batch if conn is not None]
+    staff = await lg.open_many(lg.staff_specs(room))
+    return board, cards, conns, staff
+
+
+async def run_windows(server, conns: list[lg.Conn], board: str, cards: list[str], rate: float, seconds: float,
+                      repeats: int, wait_s: float, label: str = "plenary") -> list[dict]:
+    """`repeats` voting windows; `server` has cpu() and waited() (one process or several)."""
+    totals = {card: 0 for card in cards}
+    runs = []
+    for _ in range(repeats):
+        runs.append(await window(server, conns, board, cards, totals, rate, seconds, wait_s))
+        c.progress(f"{label}: p50 {runs[-1]['p50_ms']} ms, p99 {runs[-1]['p99_ms']} ms, "
+                   f"{runs[-1]['frames_per_s']} frames/s, unseen {runs[-1]['unseen']}, closed {runs[-1]['closed']}")
+        if runs[-1]["unseen"]:
+            # Saturated: the server is still working through this run's votes, so another run
+            # would measure that backlog, not the room. One run says it all.
+            break
+    return runs
+
+
+def summary(runs: list[dict], phones: int, rate: float) -> dict:
+    """One row: the medians of the runs, and whether the goal was met."""
+    ceiling = phones * TICK_RATE
+    row = {"phones": phones, "votes_per_s": rate, "frame_ceiling": ceiling}
+    for key in ("p50_ms", "p99_ms", "frames_per_s", "server_cpu", "loadgen_cpu", "refused", "unseen", "server_waited",
+                "closed"):
+        row[key] = c.median(r[key] for r in runs)
+    row["censored"] = any(r["unseen"] for r in runs)
+    row["met"] = (not row["censored"] and row["p99_ms"] is not None and row["p99_ms"] < GOAL_P99_MS
+                  and row["frames_per_s"] <= ceiling)
+    row["runs"] = runs
+    return row
 
 
 async def measure(phones: int = PHONES, rate: float = RATE, seconds: float = SECONDS, repeats: int = REPEATS,
@@ -145,33 +198,12 @@ async def measure(phones: int = PHONES, rate: float = RATE, seconds: float = SEC
     lg.raise_fd_limit()
     scratch = c.scratch("plenary")
     with c.ours(scratch / "plenary.db") as server:
-        room = await lg.open_workshop(server.port)
-        board, cards = await prepare(room)
-        cookies = await lg.join_many(room, phones)
-        conns = await lg.open_many(lg.participant_specs(room, cookies))
-        staff = await lg.open_many(lg.staff_specs(room))
+        board, cards, conns, staff = await open_room([server.port], phones)
         c.progress(f"plenary: {phones} phones, the console and the projector connected")
-        totals = {card: 0 for card in cards}
-        runs = []
-        for _ in range(repeats):
-            runs.append(await window(server, conns, board, cards, totals, rate, seconds, wait_s))
-            c.progress(f"plenary: p50 {runs[-1]['p50_ms']} ms, p99 {runs[-1]['p99_ms']} ms, "
-                       f"{runs[-1]['frames_per_s']} frames/s, unseen {runs[-1]['unseen']}, closed {runs[-1]['closed']}")
-            if runs[-1]["unseen"]:
-                # Saturated: the server is still working through this run's votes, so another run
-                # would measure that backlog, not the room. One run says it all.
-                break
+        runs = await run_windows(server, conns, board, cards, rate, seconds, repeats, wait_s)
         await lg.close_all(conns + staff)
-    ceiling = phones * TICK_RATE
-    row = {"phones": phones, "votes_per_s": rate, "frame_ceiling": ceiling}
-    for key in ("p50_ms", "p99_ms", "frames_per_s", "server_cpu", "loadgen_cpu", "refused", "unseen", "server_waited",
-                "closed"):
-        row[key] = c.median(r[key] for r in runs)
-    row["censored"] = any(r["unseen"] for r in runs)
-    row["met"] = (not row["censored"] and row["p99_ms"] is not None and row["p99_ms"] < GOAL_P99_MS and row["frames_per_s"] <= ceiling)
-    row["runs"] = runs
     return {"seconds": seconds, "repeats": repeats, "wait_s": wait_s, "cards": CARDS, "observers": OBSERVERS,
-            "goal_p99_ms": GOAL_P99_MS, "results": [row]}
+            "goal_p99_ms": GOAL_P99_MS, "results": [summary(runs, phones, rate)]}
 
 
 COLUMNS = [("plenary", 18), ("p50", 9), ("p99", 9), ("frames/s", 9), ("ceiling", 8), ("server cpu", 10),

@@ -1,9 +1,11 @@
 """Every benchmark, each figure beside its anchor: `python bench/run.py [--quick]`.
 
 Runs from the repository root. The live benches start their servers pinned to core 0 (taskset)
-and run their load generator pinned to core 1; the analysis, export and commit benches run on
-core 0. Each bench runs in its own process and writes bench/results/<name>.json; this script then
-prints one combined table and writes bench/results/all.json. A full run takes about twenty minutes
+and run their load generator pinned to core 1 (plenary_pg's second machine shares core 1 with
+it); the analysis, export and commit benches run on core 0. plenary_pg and commit's PostgreSQL
+lines need PostgreSQL installed, plenary_pg also redis-server. Each bench runs in its own process
+and writes bench/results/<name>.json; this script then prints one combined table and writes
+bench/results/all.json. A full run takes about twenty-five minutes
 on a lightly loaded machine; --quick is a smaller sanity pass of about three minutes whose results go to
 bench/results/quick/ (the full results are left as they are).
 """
@@ -22,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
 
-LIVE = ("fanout", "latency", "plenary", "memory", "join_storm", "stall", "live_exports", "rename")
+LIVE = ("fanout", "latency", "plenary", "plenary_pg", "memory", "join_storm", "stall", "live_exports",
+        "rename")
 # The colleague-written benches, made smaller for --quick by changing their module constants.
 QUICK_PATCH = {"bench_analysis": "SIZES = (100, 1_000)", "bench_exports": "SIZES = (1_000,)"}
 
@@ -97,6 +100,17 @@ def lines(results: dict) -> list[dict]:
             out.append(_line("3 plenary frames/s", f"{r['phones']} at {r['votes_per_s']:g}/s",
                              f"{r['frames_per_s']:,.0f}", "—", "—", f"≤{r['frame_ceiling']:,}",
                              r["frames_per_s"] <= r["frame_ceiling"]))
+    if "plenary_pg" in results:
+        # The anchor of the two-machine lines is the one machine on the same database, same run.
+        rows = results["plenary_pg"]["results"]
+        alone = next((r for r in rows if r["machines"] == 1), None)
+        for r in rows:
+            anchor = alone if alone is not None and r is not alone else None
+            out.append(_line("3b plenary on PG", f"{r['case']} {r['phones']}",
+                             f"{c.fmt(r['p50_ms'], '', 0)}/{c.fmt(r['p99_ms'], '', 0)} ms",
+                             f"{c.fmt(anchor['p50_ms'], '', 0)}/{c.fmt(anchor['p99_ms'], '', 0)} ms" if anchor else "—",
+                             c.fmt(c.ratio(r["p99_ms"], anchor["p99_ms"]), "x", 2) if anchor else "—",
+                             f"p99<{results['plenary_pg']['goal_p99_ms']:g} ms", r["met"]))
     if "memory" in results:
         for r in results["memory"]["results"]:
             out.append(_line("4 memory/client", f"N={r['clients']} deflate", c.fmt(r["ours_kib"], " KiB"),
@@ -160,7 +174,8 @@ def print_combined(rows: list[dict], header: str) -> None:
     c.print_table(header, COLUMNS, [[r[k] for k, _ in COLUMNS] for r in rows],
                   ["ratio = ours / anchor (the anchor of the stall and live-export lines is the same clients "
                    "with nothing else running, of the rename lines the same room with nobody renaming; "
-                   "of the analysis and page lines, the naive networkx / pyvis way)."])
+                   "of the analysis and page lines, the naive networkx / pyvis way; of the two-machine "
+                   "plenary on PostgreSQL, one machine in the same run)."])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,6 +33,9 @@ POLL = 2.0
 # Seconds after which a process that stopped refreshing its presence entries is forgotten.
 PRESENCE_TTL = 60.0
 RETRY_MAX = 5.0
+# Connections to Redis one process keeps at most, and seconds a write waits for a free one.
+POOL_SIZE = 50
+POOL_WAIT = 10.0
 
 
 class Broker:
@@ -45,6 +48,9 @@ class Broker:
         self.connected = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._shared: dict[str, list[str]] = {}
+        self._pending: dict[str, object] = {}
+        self._writing: set[str] = set()
+        self._subscribed = False
 
     async def start(self, wait: float = 5.0) -> None:
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._poll())]
@@ -63,9 +69,16 @@ class Broker:
         delay = 0.2
         while True:
             try:
-                self.client = redis.from_url(self.url, socket_connect_timeout=2, health_check_interval=5)
+                # A burst of notices and presence writes (a crowd arriving) may want more connections
+                # than the pool holds: they wait for one (up to POOL_WAIT s) rather than fail, since a
+                # failed write is taken for a lost relay and every action is refused until it returns.
+                pool = redis.BlockingConnectionPool.from_url(self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT,
+                                                             socket_connect_timeout=2, health_check_interval=5)
+                self.client = redis.Redis(connection_pool=pool)
+                self.client.auto_close_connection_pool = True
                 pubsub = self.client.pubsub()
                 await pubsub.psubscribe(f"{PREFIX}:ws:*", f"{PREFIX}:presence:*")
+                self._subscribed = True
                 self._up()
                 delay = 0.2
                 async for message in pubsub.listen():
@@ -74,6 +87,7 @@ class Broker:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as error:
+                self._subscribed = False
                 self._down(error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
@@ -116,18 +130,8 @@ class Broker:
 
     def notify(self, workshop_id: str, seq: int) -> None:
         """Tells the other processes that this workshop moved on; they read the events from SQLite."""
-        self._send(f"{PREFIX}:ws:{workshop_id}", f"{self.id}|{seq}")
-
-    def _send(self, channel: str, data: str) -> None:
-        async def send() -> None:
-            try:
-                await self.client.publish(channel, data)
-            except (RedisError, OSError) as error:
-                self._down(error)
-        if self.client is not None:
-            task = asyncio.create_task(send())
-            self._tasks.append(task)
-            task.add_done_callback(self._tasks.remove)
+        channel = f"{PREFIX}:ws:{workshop_id}"
+        self._latest(channel, f"{self.id}|{seq}", lambda data: self.client.publish(channel, data))
 
     def share_presence(self, workshop_id: str, online: list[str]) -> None:
         """Publishes who is connected to this process, when it changed."""
@@ -135,14 +139,36 @@ class Broker:
             return
         self._shared[workshop_id] = online
 
-        async def share() -> None:
+        async def share(online: list[str]) -> None:
+            entry = json.dumps({"online": online, "at": time.time()})
+            await self.client.hset(f"{PREFIX}:presence-of:{workshop_id}", self.id, entry)
+            await self.client.publish(f"{PREFIX}:presence:{workshop_id}", f"{self.id}|")
+        self._latest(f"{PREFIX}:presence:{workshop_id}", online, share)
+
+    def _latest(self, key: str, value, write) -> None:
+        """Writes `value` for `key` to Redis, one write per key at a time: values given while one
+        is on its way replace each other, and the newest goes when it returns. Only the newest
+        counts for both kinds of write (a sequence number, a presence list), so a crowd arriving
+        or a burst of votes makes a few writes, not one per change each waiting for a connection."""
+        if self.client is None:
+            return
+        self._pending[key] = value
+        if key in self._writing:
+            return
+        self._writing.add(key)
+
+        async def drain() -> None:
             try:
-                entry = json.dumps({"online": online, "at": time.time()})
-                await self.client.hset(f"{PREFIX}:presence-of:{workshop_id}", self.id, entry)
-                await self.client.publish(f"{PREFIX}:presence:{workshop_id}", f"{self.id}|")
+                while key in self._pending:
+                    await write(self._pending.pop(key))
             except (RedisError, OSError) as error:
+                self._pending.pop(key, None)
                 self._down(error)
-        asyncio.create_task(share())
+            finally:
+                self._writing.discard(key)
+        task = asyncio.create_task(drain())
+        self._tasks.append(task)
+        task.add_done_callback(self._tasks.remove)
 
     async def _presence(self, workshop_id: str) -> None:
         try:
@@ -161,12 +187,24 @@ class Broker:
         if ws is not None:
             self.workshops.presence(ws)
 
+    async def _recover(self) -> None:
+        """A failed write (no free connection in time, a connection refused) marks the relay lost,
+        while the subscription may still stand; then nothing else would ever mark it back. If
+        Redis answers, the relay is back: what was missed meanwhile is caught up by `_up`."""
+        try:
+            await self.client.ping()
+        except (RedisError, OSError):
+            return
+        self._up()
+
     async def _poll(self) -> None:
         """Catches up rooms whose notification was lost, and keeps presence entries fresh."""
         beat = 0
         while True:
             await asyncio.sleep(POLL)
             beat += 1
+            if not self.healthy and self._subscribed:
+                await self._recover()
             for workshop_id, room in list(self.workshops.hub.rooms.items()):
                 ws = self.workshops.get(workshop_id)
                 if ws is None or not room.clients:

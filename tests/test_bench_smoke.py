@@ -19,7 +19,9 @@ import fanout  # noqa: E402
 import join_storm  # noqa: E402
 import latency  # noqa: E402
 import memory  # noqa: E402
+import machines  # noqa: E402
 import plenary  # noqa: E402
+import plenary_pg  # noqa: E402
 import rename  # noqa: E402
 import stall  # noqa: E402
 
@@ -58,6 +60,20 @@ def test_plenary_sees_every_vote_in_the_tallies():
     row = figures(result, "p50_ms", "p99_ms", "frames_per_s")
     assert row["refused"] == 0 and row["unseen"] == 0
     assert row["runs"][0]["samples"] == 6 * 5
+
+
+def test_plenary_on_postgres_splits_the_phones_between_two_machines(postgres):
+    broker = machines.Redis().start()
+    try:
+        result = asyncio.run(plenary_pg.measure(machines.Database(cluster=postgres), ["two"], broker,
+                                                phones=6, rate=10.0, seconds=0.6, repeats=1))
+    finally:
+        broker.kill()
+    row = figures(result, "p50_ms", "p99_ms", "frames_per_s")
+    # Every vote, made through either machine, reaches the observers on both.
+    assert row["refused"] == 0 and row["unseen"] == 0 and row["runs"][0]["samples"] == 6 * 5
+    assert row["machines"] == 2 and row["server_log"] == []
+    assert set(row["cpu"]) == {"machine 1", "machine 2", "postgres", "redis"} and row["cpu"]["postgres"] is not None
 
 
 def test_memory_reads_both_servers_resident_size():

@@ -2,10 +2,13 @@
 no lost action when a process dies, refusals while Redis is away. Real redis-server, real processes."""
 
 import asyncio
+import dataclasses
 import re
 import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -229,3 +232,61 @@ def test_the_documented_multi_worker_command_serves_a_workshop(tmp_path):
     finally:
         server.stop()
         redis.stop()
+
+
+def test_a_crowd_connecting_at_once_does_not_make_the_relay_look_lost(pair):
+    """Each arrival shares who is connected through Redis. Two hundred phones connecting to one
+    process at once make more writes at once than its Redis client keeps connections: they must
+    wait for one, not be taken for a lost relay (which refused every action from then on)."""
+    first, second, _ = pair
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import loadgen as lg
+
+    async def scenario():
+        room = await lg.open_workshop(first.port)
+        crowd = dataclasses.replace(room, port=second.port, cookies=[])
+        phones = await lg.open_many(lg.participant_specs(crowd, await lg.join_many(crowd, 200)))
+        try:
+            await lg.settle(phones, quiet=0.5)
+            await phones[0].act(room.note(1), "after-the-crowd", timeout=10)
+        finally:
+            await lg.close_all(phones)
+
+    run(scenario())
+
+
+def test_a_failed_write_to_redis_is_not_a_relay_lost_for_good(pair):
+    """A write to Redis may fail while the subscription stands (here: Redis takes no new
+    connection for a moment). Actions are refused meanwhile; once Redis answers again they are
+    accepted, without waiting for the subscription to break."""
+    import redis as redis_client
+
+    first, second, relay = pair
+
+    async def scenario():
+        host = Person(first)
+        workshop = host.create_workshop()
+        alice, bob = Person(first), Person(second)
+        alice.join(workshop["code"], "Alice")
+        bob.join(workshop["code"], "Bob")
+        for person in (alice, bob):
+            await person.connect()
+            await person.wait_for('id="stage"')
+        admin = redis_client.Redis(port=relay.port)
+        admin.config_set("maxclients", 1)
+        admin.client_kill_filter(_type="normal", skipme=True)     # the writers' connections, not the subscriptions
+        # Committed and acknowledged; telling the other process about it is what fails.
+        await alice.ack(await alice.act({**ITEM, "text": "Avant la panne"}))
+        await alice.wait_for("relais entre serveurs est indisponible", timeout=15)
+        admin.config_set("maxclients", 10000)
+        deadline = time.monotonic() + 15
+        while True:
+            op = await alice.act({**ITEM, "text": "Après la panne"})
+            frame = await alice._find(rf'data-(ack|refused)="[^"]*\b{op}\b', 5)
+            if re.search(rf'data-ack="[^"]*\b{op}\b', frame):
+                break
+            assert time.monotonic() < deadline, "Redis answers again but actions are still refused"
+            await asyncio.sleep(0.5)
+        await bob.wait_for("Après la panne", timeout=10)
+
+    run(scenario())
