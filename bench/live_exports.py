@@ -66,7 +66,7 @@ async def measure(actors: int, idle_s: float) -> dict:
     with c.ours(db, port=room.port):
         posted = time.perf_counter()
         conns = await lg.open_many(lg.participant_specs(room, cookies) + lg.staff_specs(room))
-        stream = stall.Stream(conns[:SENDERS], RATE)
+        stream = stall.Stream(conns[:SENDERS], RATE, room)
         probe = stall.Probe(conns[SENDERS:SENDERS + stall.PROBES], stall.PING_EVERY)
         tasks = [asyncio.create_task(stream.run()), asyncio.create_task(probe.run())]
         connected = time.perf_counter()
