@@ -153,7 +153,21 @@ def corpus(ws, pool, actor: Actor, rng: random.Random, count: int, start: int) -
     return out
 
 
-async def send_all(person, items: list[tuple[str, str | None]], batch: int = 200) -> tuple[int, set, list]:
+def hub_state(srv) -> list:
+    """Each connection as the hub sees it: what a stalled answer is waiting in."""
+    def read():
+        rows = []
+        for room in srv.app.state.hub.rooms.values():
+            rows.append(("room", room._tick, room._flush_due is not None, room._soon is not None,
+                         len(room.dirty), len(room.fresh)))
+            rows.extend((c.view, c.pos, c.feed.end if c.feed else None, len(c.own), len(c.acks), len(c.refused),
+                         c.overflow, c.closing, c.sending is not None, c.stopped) for c in room.clients)
+        return rows
+    return srv.call(read)
+
+
+async def send_all(person, items: list[tuple[str, str | None]], batch: int = 200,
+                   srv=None) -> tuple[int, set, list]:
     answered, ops, texts = 0, set(), []
     for start in range(0, len(items), batch):
         chunk = items[start:start + batch]
@@ -161,7 +175,14 @@ async def send_all(person, items: list[tuple[str, str | None]], batch: int = 200
             await person.socket.send(text)
         expected = answered + len(chunk)
         while answered < expected:
-            frame = await person.next_frame(20)
+            try:
+                frame = await person.next_frame(20)
+            except asyncio.TimeoutError:
+                unanswered = sorted({op for _, op in chunk if op} - ops)
+                raise AssertionError(
+                    f"no answer for 20 s: {answered} of {expected} answered (seed {SEED}); "
+                    f"unanswered ops {unanswered[:10]}; hub {hub_state(srv) if srv else '?'}; "
+                    f"server records {srv.records.errors()[:3] if srv else '?'}") from None
             found = NOTICE.findall(frame)
             answered += len(found)
             texts.extend(found)
@@ -195,7 +216,7 @@ def test_five_thousand_fuzzed_messages_are_each_refused_readably_and_change_noth
                                          ("host", host, Actor(ids[FACILITATOR], FACILITATOR))):
                 items = corpus(copy.deepcopy(ws), pool, actor, rng, WANTED[label], start)
                 start += 10 * WANTED[label]
-                answered, ops, texts = await send_all(person, items)
+                answered, ops, texts = await send_all(person, items, srv=srv)
                 assert answered == len(items), (label, SEED)
                 wanted = {op for _, op in items if op}
                 assert wanted <= ops, (label, SEED, sorted(wanted - ops)[:5])
