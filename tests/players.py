@@ -98,9 +98,13 @@ class Person:
         """Adds a free ideas board and puts it on stage; returns its id. For the load tests, before
         anyone joins: an ideas board renders once per view, the structured diagnosis once per reader."""
         await self.connect(view="facilitator")
-        await self.wait_for('id="sync"')
-        board = f"b{self.seq + 1}"
-        await self.ack(await self.act({"type": "board.add", "kind": "ideas", "title": "Idées"}))
+        # The answer to hello (the whole page): a presence frame may come first, without the
+        # workshop's sequence number, and a board id guessed from it named the wrong board.
+        await self.wait_for('id="stage"')
+        added = await self.ack(await self.act({"type": "board.add", "kind": "ideas", "title": "Idées"}))
+        if 'value="Idées"' not in added:
+            added = await self.wait_for('value="Idées"')
+        board = re.search(r'id="rename-(b\d+)"[^>]*value="Idées"', added).group(1)
         await self.ack(await self.act({"type": "board.show", "board": board}))
         await self.close()
         return board
