@@ -123,6 +123,7 @@ def create_app(settings: Settings) -> Starlette:
         if settings.broker_url:
             broker = app.state.workshops.broker = Broker(settings.broker_url, app.state.workshops)
             await broker.start()
+        app.state.workshops.start_writer()
         app.state.workshops.start_timers()
         pending = asyncio.create_task(app.state.snapshots.analyse_pending())
         app.state.background.add(pending)
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> Starlette:
         yield {LIMITS: Limits(settings.frames_per_second, settings.frame_burst, settings.send_timeout,
                               settings.flood_cooldown)}
         app.state.snapshots.close()
+        app.state.workshops.stop_writer()
         if broker is not None:
             await broker.stop()
         for room in hub.rooms.values():

@@ -112,6 +112,11 @@ class Client:
     def push(self, html: str = "", seq: int | None = None, ack: str | None = None,
              refused: str | None = None) -> None:
         """Queues a part of this client's own, after every shared part published so far."""
+        room = self.room
+        if room is not None and room.defer_to is not None:
+            # Sent once the changes decided before it are on disk (server/writer.py).
+            room.defer_to.append(lambda: self.push(html, seq, ack, refused))
+            return
         if len(self.own) + len(self.acks) + len(self.refused) >= self.limit:
             self.overflow = True
         else:
@@ -128,6 +133,9 @@ class Client:
 
     def finish(self, code: int) -> None:
         """Sends what is queued, then closes with `code`."""
+        if self.room is not None and self.room.defer_to is not None:
+            self.room.defer_to.append(lambda: self.finish(code))
+            return
         self.closing = code
         if self.room is not None:
             self.room.poke(self)

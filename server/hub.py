@@ -94,6 +94,9 @@ class Room:
         self._tick = TICK
         # The pending send of sequence numbers that found no frame to ride with.
         self._seq_due: asyncio.TimerHandle | None = None
+        # While changes decided here are on their way to disk, what the room would send waits in
+        # this list, in order, until they are written (server/writer.py); None when nothing waits.
+        self.defer_to: list | None = None
 
     def add(self, client: Client) -> None:
         client.room = self
@@ -134,32 +137,40 @@ class Room:
 
         `personal` adds a client's own part; given `readers`, only for pages acting as one of them.
         """
-        if seq is not None:
-            self.seq = seq
-        shown = quiet = False
+        parts, quiet = [], False
         for key, feed in self.feeds.items():
             if not feed.clients:
                 continue
             html = render(*key)
             if html:
-                feed.append(html)
-                self.fresh.add(feed)
-                shown = True
+                parts.append((feed, html))
             else:
                 quiet = True
+        own = []
         if personal is not None:
             if readers is None:
                 targets = list(self.clients)
             else:
                 targets = [c for person in readers for c in self.by_person.get(person, ())]
-            for client in targets:
-                own = personal(client)
-                if own:
-                    client.push(own)
-        if shown:
-            self.wake()
-        if quiet and seq is not None:
-            self._seq_later()
+            own = [(client, html) for client in targets if (html := personal(client))]
+
+        def send() -> None:
+            if seq is not None:
+                self.seq = seq
+            for feed, html in parts:
+                feed.append(html)
+                self.fresh.add(feed)
+            for client, html in own:
+                client.push(html)
+            if parts:
+                self.wake()
+            if quiet and seq is not None:
+                self._seq_later()
+        # Rendered now, from the state this change left; sent once it is on disk (server/writer.py).
+        if self.defer_to is not None:
+            self.defer_to.append(send)
+        else:
+            send()
 
     # Delivery -------------------------------------------------------------------------------
     def poke(self, client: Client) -> None:

@@ -226,7 +226,8 @@ def _handle(workshops, ws, client, role: str, text: str) -> None:
             # Only the first hello of a connection may ask for everything: later changes reach it live,
             # in order, and a full frame renders every region (tens of ms on a big board), which a
             # client repeating hello would otherwise get for free.
-            last = ws.seq
+            client.push(seq=ws.seq)
+            return
         client.greeted = True
         workshops.resync(ws, client, last if isinstance(last, int) and not isinstance(last, bool) else None)
         return

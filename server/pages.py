@@ -210,7 +210,7 @@ async def join(request: Request) -> Response:
         person = ws.participants.get(existing or "")
         if person is not None and not person.removed:
             return RedirectResponse(f"/a/{ws.id}", status_code=303)
-        participant = state.workshops.join(ws, name, organisation, previous=existing)
+        participant = await state.workshops.enter(ws, name, organisation, previous=existing)
     except Refusal as refusal:
         return again(translate(locale, refusal.message, refusal.params))
     auth.remember(request.session, "p", ws.id, participant)

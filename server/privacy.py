@@ -42,6 +42,9 @@ def erase(app, workshop_ids: list[str]) -> int:
     found = 0
     # Every table with a workshop_id column: today's (events, ops, snapshots...) and tomorrow's.
     tables = store.tables_with("workshop_id")
+    for workshop_id in workshop_ids:
+        # Nothing still on its way to disk may land after the deletion.
+        workshops.settle(workshop_id)
     with store.transaction(*workshop_ids):
         for workshop_id in workshop_ids:
             for table in tables:
@@ -124,6 +127,7 @@ def redact(app, ws, board_id: str, key: str, item_id: str) -> bool:
     The state is the fold of the events, so this is done only if replaying the edited log gives
     exactly the live state; otherwise nothing is changed and False is returned."""
     store = app.state.store
+    app.state.workshops.settle(ws.id)
     texts = _free_text_fields()
     store.secure_delete()
     try:

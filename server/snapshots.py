@@ -147,6 +147,8 @@ async def take(request: Request) -> Response:
         return html(request, "error.html", 400, message_key=None,
                     message=translate(locale, refusal.message, refusal.params))
     snapshots: Snapshots = request.app.state.snapshots
+    # A wave holds only what is on disk.
+    request.app.state.workshops.settle(ws.id)
     data = snapshots.take(ws, label)
     task = asyncio.create_task(snapshots.analyse(data["id"]))
     request.app.state.background.add(task)

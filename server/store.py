@@ -78,6 +78,12 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def stamp(after_seq: int, events: list[dict]) -> list[dict]:
+    """Events as they are stored and folded: numbered after `after_seq`, stamped with the time."""
+    at = now()
+    return [{**event, "seq": after_seq + offset, "at": at} for offset, event in enumerate(events, start=1)]
+
+
 def is_postgres(target: str) -> bool:
     return str(target).startswith(("postgresql://", "postgres://"))
 
@@ -182,16 +188,21 @@ class Store:
         return stored
 
     def _insert(self, workshop_id: str, after_seq: int, events: list[dict]) -> list[dict]:
-        stamp = now()
-        stored, rows = [], []
-        for offset, event in enumerate(events, start=1):
-            event = {**event, "seq": after_seq + offset, "at": stamp}
-            body = {k: v for k, v in event.items() if k not in ("seq", "type", "at")}
-            rows.append([workshop_id, event["seq"], event["type"], json.dumps(body, ensure_ascii=False), stamp])
-            stored.append(event)
+        stored = stamp(after_seq, events)
+        self.write(workshop_id, stored)
+        return stored
+
+    def write(self, workshop_id: str, stored: list[dict], ops=()) -> None:
+        """Writes events already numbered and stamped (see `stamp`) and operation ids, given as
+        (participant, op, seq); to be called inside `transaction()`."""
+        rows = [[workshop_id, event["seq"], event["type"],
+                 json.dumps({k: v for k, v in event.items() if k not in ("seq", "type", "at")}, ensure_ascii=False),
+                 event["at"]] for event in stored]
         if rows:
             self.executemany("INSERT INTO events (workshop_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)", rows)
-        return stored
+        if ops:
+            self.executemany("INSERT INTO ops (workshop_id, participant, op, seq) VALUES (?, ?, ?, ?)",
+                             [[workshop_id, participant, op, seq] for participant, op, seq in ops])
 
     def executemany(self, sql: str, rows: list) -> None:
         for row in rows:

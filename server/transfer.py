@@ -215,6 +215,7 @@ async def download(request):
     row = request.app.state.store.workshop(workshop_id)
     if row is None or not may_review(request, row["territory"]):
         return html(request, "error.html", 404, message_key="not_found")
+    request.app.state.workshops.settle(workshop_id)
     loop = asyncio.get_running_loop()
     data = await loop.run_in_executor(None, _in_thread, export_workshop, request.app.state.store.path, workshop_id)
     return Response(data, media_type="application/json", headers={

@@ -21,7 +21,8 @@ from boards.state import apply, replay
 from . import auth, render
 from .i18n import translate
 from .hub import Client, Hub
-from .store import Store, StoreLost, now
+from .store import Store, StoreLost, now, stamp
+from .writer import Writer
 
 log = logging.getLogger("maillage.workshops")
 
@@ -56,6 +57,8 @@ class Workshops:
         self.broker = None
         # People connected to the other processes, by workshop.
         self.remote_online: dict[str, set[str]] = {}
+        # Group commit (server/writer.py), started with the event loop when one process serves.
+        self.writer: Writer | None = None
         for row in store.workshops():
             self._load(row["id"])
 
@@ -115,6 +118,62 @@ class Workshops:
         self.commit(ws, decide)
         return joined[0]["participant"]
 
+    def start_writer(self, **options) -> None:
+        """Actions from the live boards are written by group commit from now on (one process only:
+        with several, each decision must read the others' latest events in its own transaction)."""
+        if self.broker is None and self.writer is None:
+            self.writer = Writer(self.store, self.hub, self._write_failed, **options)
+
+    def stop_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def settle(self, workshop_id: str) -> None:
+        """Waits until everything decided for this workshop is on disk (and sent), before the disk
+        is read or written some other way."""
+        if self.writer is not None:
+            self.writer.drain(workshop_id)
+
+    async def enter(self, ws: Workshop, name: str, organisation: str = "", previous: str | None = None) -> str:
+        """`join`, written with the live actions of the moment: a join storm costs a few commits."""
+        if self.writer is None:
+            return self.join(ws, name, organisation, previous=previous)
+        joined = rules.join(ws, name, organisation, PARTICIPANT, previous)
+        self._decide(ws, joined, None, None)
+        try:
+            await self.writer.written(ws.id)
+        except Exception:
+            raise Rejected(N_("Erreur du serveur : l'action n'a pas été enregistrée.")) from None
+        return joined[0]["participant"]
+
+    def _decide(self, ws: Workshop, decide, participant: str | None, op: str | None) -> bool:
+        """Decides and folds a change now, and queues it for the next group commit; everything the
+        room sends from now on waits until it is written. Returns False for a retried `op`."""
+        writer = self.writer
+        if op is not None and participant is not None and (
+                writer.seen(ws.id, participant, op) or self.store.op_seq(ws.id, participant, op)):
+            return False
+        events = decide(ws) if callable(decide) else decide
+        if not events and op is None:
+            return True
+        stored = stamp(ws.seq, events)
+        # A fold that fails reads the workshop back from the disk, without these events.
+        self._fold(ws, stored)
+        writer.add(ws.id, stored, participant, op, ws.seq)
+        self._broadcast(ws, stored)
+        return True
+
+    def _write_failed(self, workshop_id: str) -> None:
+        """A group commit failed: memory is ahead of the disk. Read the workshop back, and have its
+        pages reconnect: they resync and send again what was not acknowledged."""
+        ws = self.states.get(workshop_id)
+        if ws is not None:
+            ws.__dict__.update(self._load(workshop_id).__dict__)
+            self.states[workshop_id] = ws
+        for client in list(self.hub.room(workshop_id).clients):
+            client.finish(1011)
+
     def commit(self, ws: Workshop, decide, participant: str | None = None, op: str | None = None) -> bool:
         """Decides, stores and folds a change, then sends it to every screen of this process.
 
@@ -125,6 +184,8 @@ class Workshops:
         """
         if self.broker is not None and not self.broker.healthy:
             raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
+        # Written now, after whatever the live boards decided before it.
+        self.settle(ws.id)
         for attempt in (1, 2):
             try:
                 with self.store.transaction(ws.id):
@@ -172,8 +233,10 @@ class Workshops:
             for event in stored:
                 apply(ws, event)
         except Exception:
-            # The events are committed: the database is the truth, so rebuild from it.
-            log.exception("applying committed events failed; reloading workshop %s", ws.id)
+            # The database is the truth (with what was decided before these events, once written),
+            # so rebuild from it.
+            log.exception("applying events failed; reloading workshop %s", ws.id)
+            self.settle(ws.id)
             ws.__dict__.update(self._load(ws.id).__dict__)
             self.states[ws.id] = ws
             raise
@@ -240,7 +303,11 @@ class Workshops:
                 raise Rejected(N_("Ce message concerne un autre atelier."))
             act = parse(message)
             actor = Actor(client.participant, role, client.proxy_by)
-            self.commit(ws, lambda ws: rules.decide(ws, actor, act), client.participant if op else None, op)
+            decide = lambda ws: rules.decide(ws, actor, act)  # noqa: E731
+            if self.writer is not None:
+                self._decide(ws, decide, client.participant if op else None, op)
+            else:
+                self.commit(ws, decide, client.participant if op else None, op)
             if op:
                 client.push(ack=op)
         except Refusal as refusal:
@@ -252,7 +319,9 @@ class Workshops:
         After a wifi drop the whole room reconnects at once: readers whose page is the same as
         their neighbours' share one render per view, language and sequence number.
         """
-        if last_seq == ws.seq:
+        # A page loaded while changes are on their way to disk already shows them, and the room
+        # will still send them: the whole frame, sent after them, puts the page right.
+        if last_seq == ws.seq and not (self.writer is not None and self.writer.pending(ws.id)):
             client.push(seq=ws.seq)
             return
         # The header saying who the page is for is the reader's own, outside the shared frame: a

@@ -190,12 +190,14 @@ class FrozenClock(datetime):
 
 
 class Convergence(RuleBasedStateMachine):
+    shell_class = Shell
+
     def __init__(self):
         super().__init__()
         FrozenClock.instant = datetime.now(timezone.utc)
         render.datetime = FrozenClock
         self.dir = Path(tempfile.mkdtemp())
-        self.shell = Shell(self.dir / "atelier.db")
+        self.shell = self.shell_class(self.dir / "atelier.db")
         workshops = self.shell.workshops
         # A free ideas board first (b2), then one board of every other kind.
         row = workshops.create("Atelier mouvant", "QPV", boards=(("Idées", "ideas"),))
@@ -293,10 +295,13 @@ class Convergence(RuleBasedStateMachine):
     @rule(data=st.data())
     def deliver_to_server(self, data):
         phone = data.draw(st.sampled_from([p for p in self.phones if p.conn and p.conn.up] or [None]))
-        if phone is None:
-            return
-        text = phone.conn.up.popleft()
-        live._handle(self.shell.workshops, self.ws, phone.conn.client, phone.role, text)
+        if phone is not None:
+            live._handle(self.shell.workshops, self.ws, phone.conn.client, phone.role, phone.conn.up.popleft())
+
+    def deliver_to_server_now(self, phone: Phone) -> None:
+        """Every message the phone has sent reaches the server."""
+        while phone.conn and phone.conn.up:
+            live._handle(self.shell.workshops, self.ws, phone.conn.client, phone.role, phone.conn.up.popleft())
 
     @rule(data=st.data())
     def send_outbox(self, data):
@@ -340,6 +345,15 @@ class Convergence(RuleBasedStateMachine):
         if phone is not None:
             self._connect(phone)
 
+    @rule(data=st.data())
+    def reload(self, data):
+        """The page is opened again: rendered from what the server holds in memory now."""
+        phone = data.draw(st.sampled_from([p for p in self.phones if not p.gone] or [None]))
+        if phone is not None:
+            self._lose(phone)
+            self._load(phone)
+            self._connect(phone)
+
     @rule()
     def restart(self):
         for phone in self.phones:
@@ -363,6 +377,7 @@ class Convergence(RuleBasedStateMachine):
                 while phone.conn and phone.conn.up:
                     live._handle(self.shell.workshops, self.ws, phone.conn.client, phone.role, phone.conn.up.popleft())
                     moved = True
+            moved = self._background() or moved
             for phone in self.phones:
                 if phone.conn and phone.conn.client.due():
                     self._send(phone)
@@ -388,6 +403,10 @@ class Convergence(RuleBasedStateMachine):
                     ws, phone.view, LOCALE, phone.me)))
                 for marked in hidden_texts(ws, phone.me):
                     assert marked not in page, f"{phone} shows the text of a hidden note or card: {marked}"
+
+    def _background(self) -> bool:
+        """What the server does between messages (tests/test_convergence_grouped.py: writes)."""
+        return False
 
     @invariant()
     def memory_holds_only_what_is_stored(self):

@@ -1,0 +1,213 @@
+"""Group commit (server/writer.py): what the live boards decide is shown and acknowledged only once
+it is on disk, many actions share one commit, and a failed write loses nothing acknowledged.
+
+A real server on a loopback port, real websocket phones, a real SQLite file read through a
+connection of its own. The writer's transactions are held at a gate the test opens, or made to
+fail once: a real disk is too fast to catch between a decision and its write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import sqlite3
+import threading
+
+import pytest
+
+from boards.state import replay
+from htmx_dom import Page
+from live_server import LiveServer
+from players import Person
+from server.store import Store
+
+NOTE = {"type": "note.add", "text": ""}
+
+
+class Gate:
+    """Wraps the writer's transactions: counts them, holds them while closed, fails the next one
+    when told to."""
+
+    def __init__(self, writer):
+        self.open = threading.Event()
+        self.open.set()
+        self.count = 0
+        self.fail_next = False
+        store = writer.store
+        real = store.transaction
+
+        @contextlib.contextmanager
+        def transaction(*ids):
+            self.open.wait(20)
+            self.count += 1
+            with real(*ids) as inside:
+                yield inside
+                if self.fail_next:
+                    self.fail_next = False
+                    raise sqlite3.OperationalError("disk I/O error")
+        store.transaction = transaction
+
+
+def stored_texts(db, workshop_id: str) -> list[str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT data FROM events WHERE workshop_id = ? AND type = 'note.added' ORDER BY seq",
+                            [workshop_id]).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+@pytest.fixture
+def room(tmp_path):
+    with LiveServer(tmp_path / "atelier.db") as server:
+        host = Person(server)
+        code = host.create_workshop()["code"]
+        board = asyncio.run(host.ideas_board())
+        alice, bob = Person(server), Person(server)
+        assert alice.join(code, "Alice").status_code == 303
+        assert bob.join(code, "Bob").status_code == 303
+        gate = Gate(server.app.state.workshops.writer)
+        yield server, host.workshop_id, board, alice, bob, gate
+        gate.open.set()
+
+
+def decided(server, workshop_id: str) -> int:
+    """Events decided and waiting for the disk."""
+    def count():
+        line = server.app.state.workshops.writer.lines.get(workshop_id)
+        return 0 if line is None else len(line.open.events) + len(line.flying.events if line.flying else [])
+    return server.call(count)
+
+
+async def until(check, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def test_nothing_is_shown_or_acknowledged_before_it_is_on_disk_and_a_burst_shares_commits(room):
+    server, workshop_id, board, alice, bob, gate = room
+
+    async def scenario():
+        await alice.connect()
+        await bob.connect()
+        await alice.quiet(0.3)
+        await bob.quiet(0.3)
+        before = gate.count
+        gate.open.clear()
+        first = await alice.act({**NOTE, "board": board, "text": "premier"})
+        await until(lambda: decided(server, workshop_id) == 1)
+        # Decided, folded and on its way to disk: the writer holds it.
+        ops = [await alice.act({**NOTE, "board": board, "text": f"note {n}"}) for n in range(30)]
+        await until(lambda: decided(server, workshop_id) == 31)
+        # Neither the author nor the room has seen anything, and the disk has none of it.
+        assert not any("premier" in f or "data-ack" in f for f in await alice.quiet(0.4))
+        assert not any("premier" in f for f in await bob.quiet(0.1))
+        assert stored_texts(server.db, workshop_id) == []
+        gate.open.set()
+        for op in [first, *ops]:
+            await alice.ack(op)
+        seen = "".join(await bob.quiet(0.5))
+        # Everything reached the room, in the order decided.
+        positions = [seen.index(text) for text in ["premier", *(f"note {n}<" for n in range(30))]]
+        assert positions == sorted(positions)
+        assert stored_texts(server.db, workshop_id) == ["premier", *(f"note {n}" for n in range(30))]
+        # The first note's commit, then one for the thirty decided while it was held.
+        assert gate.count - before == 2
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
+
+
+def test_a_failed_write_acknowledges_nothing_and_the_phone_sends_it_again(room):
+    server, workshop_id, board, alice, bob, gate = room
+
+    async def scenario():
+        await alice.connect()
+        await bob.connect()
+        await alice.quiet(0.3)
+        await bob.quiet(0.3)
+        gate.fail_next = True
+        op = await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"})
+        # The write failed: the room's pages are closed so that they resync from the disk.
+        with pytest.raises(Exception):
+            for _ in range(50):
+                frame = await alice.next_frame(5)
+                assert f'data-ack="{op}' not in frame
+        assert alice.socket.close_code == 1011
+        assert not any("perdue" in f for f in bob.frames)
+        assert stored_texts(server.db, workshop_id) == []
+        ws = server.app.state.workshops.states[workshop_id]
+        # Memory was read back from the disk: the note is not in it either.
+        assert "perdue" not in repr(server.call(lambda: ws))
+        # The page reconnects and sends the unacknowledged action again, with the same op id.
+        await alice.connect()
+        await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"}, op=op)
+        await alice.ack(op)
+        await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"}, op=op)
+        await alice.ack(op)
+        assert stored_texts(server.db, workshop_id) == ["perdue puis renvoyée"]
+        with Store(str(server.db)) as store:
+            on_disk = replay(workshop_id, store.events(workshop_id))
+        assert repr(on_disk) == repr(server.call(lambda: ws))
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
+
+
+def test_a_write_that_cannot_wait_goes_after_what_is_on_its_way(room):
+    """A form (here a board renamed by the shell at once) written while live actions
+    are held: it waits for them, so the disk and the room keep the order things were decided in."""
+    server, workshop_id, board, alice, bob, gate = room
+    workshops = server.app.state.workshops
+
+    async def scenario():
+        await alice.connect()
+        await bob.connect()
+        await bob.quiet(0.3)
+        gate.open.clear()
+        op = await alice.act({**NOTE, "board": board, "text": "avant le tableau"})
+        await until(lambda: decided(server, workshop_id) == 1)
+        threading.Timer(0.3, gate.open.set).start()
+        ws = workshops.states[workshop_id]
+        await asyncio.to_thread(server.call, lambda: workshops.commit(
+            ws, [{"type": "board.renamed", "board": board, "title": "Après la note"}]))
+        await alice.ack(op)
+        seen = "".join(await bob.quiet(0.5))
+        assert seen.index("avant le tableau") < seen.index("Après la note")
+        with contextlib.closing(sqlite3.connect(server.db)) as conn:
+            kinds = [kind for (kind,) in conn.execute(
+                "SELECT type FROM events WHERE workshop_id = ? ORDER BY seq DESC LIMIT 2", [workshop_id])]
+        assert kinds == ["board.renamed", "note.added"]
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
+
+
+def test_a_page_loaded_while_a_change_is_on_its_way_shows_it_once(room):
+    """The page is rendered from memory, which holds the change; the room sends the change once it
+    is written, after the page connected: the page must not end with the note twice."""
+    server, workshop_id, board, alice, bob, gate = room
+
+    async def scenario():
+        await alice.connect()
+        gate.open.clear()
+        op = await alice.act({**NOTE, "board": board, "text": "pendant le chargement"})
+        await until(lambda: decided(server, workshop_id) == 1)
+        loaded = bob.http.get(f"/a/{workshop_id}").text
+        page = Page(loaded)
+        shown = page.region("stage").count("pendant le chargement")
+        assert shown
+        bob.seq = int(re.search(r'data-seq="(\d+)"', loaded).group(1))
+        await bob.connect()
+        await bob.quiet(0.3)
+        gate.open.set()
+        await alice.ack(op)
+        for frame in bob.frames + await bob.quiet(0.5):
+            page.apply(frame)
+        assert page.region("stage").count("pendant le chargement") == shown
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
