@@ -80,6 +80,7 @@ def env(locale: str) -> jinja2.Environment:
         phase_hint=lambda board: i18n.translate(
             locale, getattr(KINDS[board.kind], "PHASE_HINTS", {}).get(board.phase, "")),
         agenda_templates=AGENDA_TEMPLATES,
+        contributed=contributed,
         timer_left=lambda ws: round(seconds_left(ws.timer, datetime.now(timezone.utc))),
         **pictos.GLOBALS,
     )
@@ -247,11 +248,17 @@ def captain(ws: Workshop, view: str, locale: str, me: str | None) -> str:
     return env(locale).get_template("workshop/_captain.html").render(ws=ws, view=view, me=me, oob=True)
 
 
-def presence(ws: Workshop, online, view: str, locale: str, changed=None) -> str:
+def presence(ws: Workshop, online, view: str, locale: str, changed=None, counted=()) -> str:
     """The online count, and on the facilitator's page the people panel: whole, or given
-    `changed` (a list of people) only their items."""
+    `changed` (a list of people) only their items, and only the counts of those in `counted`."""
     template = env(locale).get_template("workshop/_presence.html")
-    return template.render(ws=ws, online=online, view=view, changed=changed)
+    return template.render(ws=ws, online=online, view=view, changed=changed, counted=counted)
+
+
+def contributed(people, counts) -> tuple[int, int]:
+    """How many of `people` contributed to the board, and how many of those without a phone."""
+    done = [person for person in people if person.id in counts]
+    return len(done), sum(1 for person in done if person.offline)
 
 
 def notice(locale: str, refusal: Refusal) -> str:

@@ -376,14 +376,17 @@ class Workshops:
             online = set(online) | self.remote_online.get(ws.id, set())
         online = set(online)
         changed = self._people_changed(ws, room, online)
-        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed))
+        changed, counted = changed if changed is not None else (None, ())
+        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed, counted))
 
     def _people_changed(self, ws: Workshop, room, online: set[str]):
-        """The people whose item on the facilitator's panel changed since the last refresh, or
-        None when the panel must be rendered whole (its list, board or exclusions changed, or a
-        console connected since: its page was rendered with nobody online).
+        """The people whose item on the facilitator's panel changed since the last refresh, and
+        those of whom only the count changed; None when the panel must be rendered whole (its
+        list, board or exclusions changed, or a console connected since: its page was rendered
+        with nobody online).
 
-        The whole panel takes about 0.2 ms a person (180 ms at 1,000 people); an item, a few µs.
+        The whole panel takes about 0.2 ms a person (180 ms at 1,000 people); an item about
+        70 µs, a count a few µs: between two refreshes a plenary changes hundreds of counts.
         """
         if not any(client.view == FACILITATOR for client in room.clients):
             self._panels.pop(ws.id, None)
@@ -399,7 +402,13 @@ class Workshops:
         if shown is None or shown[0] != layout:
             return None
         before = shown[1]
-        return [p for p in people if marks[p.id] != before.get(p.id)]
+        changed, counted = [], []
+        for person in people:
+            mark, was = marks[person.id], before.get(person.id)
+            if mark != was:
+                only_count = was is not None and mark[0] == was[0] and mark[2:] == was[2:]
+                (counted if only_count else changed).append(person)
+        return changed, counted
 
     def console_connected(self, ws: Workshop) -> None:
         """A facilitator's page connected: its panel was rendered with nobody online, so the next

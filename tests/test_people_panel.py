@@ -48,7 +48,7 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         page.apply(first)
         assert page.region("people") == fresh_panel(shell, ws)
 
-        # One contributes, one leaves, one is named captain: three items, not the panel.
+        # One contributes, one leaves, one is named captain: two items and a count, not the panel.
         board = ws.current_board
         shell.commit(ws, rules.decide(ws, Actor(people[3], PARTICIPANT),
                                       parse({**ITEM, "board": board, "text": "Une idée"})),
@@ -61,14 +61,17 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         shell.presence(ws)
         frame = console.take()
         assert '<div id="people"' not in frame
-        assert set(re.findall(r'<li id="person-([^"]+)"', frame)) == {people[3], people[7], people[9]}
+        # Whose presence or captaincy changed: their items; who only contributed: the count alone.
+        assert set(re.findall(r'<li id="person-([^"]+)"', frame)) == {people[7], people[9]}
+        assert set(re.findall(r'<span id="contrib-([^"]+)" hx-swap-oob', frame)) == {people[3]}
         assert len(frame) < len(first) / 5
         page.apply(frame)
         assert page.region("people") == fresh_panel(shell, ws)
 
         # Nothing changed: no item at all.
         shell.presence(ws)
-        assert "person-" not in console.take()
+        nothing = console.take()
+        assert "person-" not in nothing and "contrib-" not in nothing
 
         # Someone new: the list changed, the panel goes whole.
         shell.join(ws, "Nouvelle venue")
