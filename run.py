@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import socket
@@ -198,6 +199,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  Animation (lien secret) : {url}/a/{demo['id']}/animer/{demo['facilitator_key']}")
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
+    # What is alive once started (modules, templates, the workshops read back) stays alive: the
+    # collector's full passes, which stop the loop (100 ms and more on a plenary's server), need
+    # not scan it again each time.
+    gc.freeze()
     options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                    ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws=GuardedWebSocket,
                    timeout_graceful_shutdown=3)

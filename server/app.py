@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -126,9 +125,6 @@ def create_app(settings: Settings) -> Starlette:
             await broker.start()
         app.state.workshops.start_writer()
         app.state.workshops.start_timers()
-        # What is alive once started (modules, templates, the workshops read back) stays alive:
-        # the collector's full passes, which stop the loop, need not scan it again each time.
-        gc.freeze()
         pending = asyncio.create_task(app.state.snapshots.analyse_pending())
         app.state.background.add(pending)
         pending.add_done_callback(app.state.background.discard)
