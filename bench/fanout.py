@@ -25,7 +25,7 @@ import common as c  # noqa: E402
 import loadgen as lg  # noqa: E402
 
 SIZES = (200, 1_000, 2_000)
-RATE = 10.0          # notes per second, so each note is one frame (ticks are 20 ms apart)
+RATE = 10.0          # notes per second, so each note is one frame (ticks are at least 10 ms apart)
 SECONDS = 8.0
 SENDERS = 5          # each below the 20 actions/s a connection may send
 REPEATS = 3

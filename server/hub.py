@@ -32,11 +32,12 @@ from .feed import Client, Feed, replaces  # noqa: F401  (Client and replaces are
 log = logging.getLogger("maillage.hub")
 
 # Least time between two frames to one client: at most 1/TICK frames per client per second.
-TICK = 0.02
+TICK = 0.01
 # Longest tick: however far behind the server is, a change waits at most this long for its frame.
 MAX_TICK = 0.5
-# A room's flush may take at most this share of the event loop: the tick is the CPU the flush took
-# divided by it, plus how late the flush started (how far behind the loop is), so a room whose
+# A room's flush may take at most this share of the event loop: the pause after a flush, counted
+# from its end, is what leaves the rest of the loop that share (as long as the flush itself at
+# FLUSH_SHARE = 0.5), plus how late the flush started (how far behind the loop is), so a room whose
 # frames are cheap keeps TICK whatever its size and a plenary's phones get fewer, larger frames
 # only while the server is busy. CPU, not wall time: on a shared machine the wall time of a flush
 # counts the time the process waited for a core.
@@ -230,7 +231,7 @@ class Room:
             feed.trim()
         took = time.thread_time() - started
         self._last_flush = loop.time()
-        self._tick = min(MAX_TICK, max(TICK, took / FLUSH_SHARE + max(0.0, late)))
+        self._tick = min(MAX_TICK, max(TICK, took * (1 / FLUSH_SHARE - 1) + max(0.0, late)))
         if self.fresh or self.dirty:
             self.wake()
 
