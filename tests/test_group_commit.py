@@ -51,24 +51,24 @@ class Gate:
 
 
 def stored_texts(db, workshop_id: str) -> list[str]:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        rows = conn.execute("SELECT data FROM events WHERE workshop_id = ? AND type = 'note.added' ORDER BY seq",
-                            [workshop_id]).fetchall()
-    return [json.loads(data)["text"] for (data,) in rows]
+    """The notes on disk, read through a connection of the test's own."""
+    with Store(str(db)) as store:
+        return [event["text"] for event in store.events(workshop_id) if event["type"] == "note.added"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        return tmp_path / "atelier.db"
+    return request.getfixturevalue("postgres").new_database()
 
 
 @pytest.fixture
 def room(tmp_path):
     with LiveServer(tmp_path / "atelier.db") as server:
-        host = Person(server)
-        code = host.create_workshop()["code"]
-        board = asyncio.run(host.ideas_board())
-        alice, bob = Person(server), Person(server)
-        assert alice.join(code, "Alice").status_code == 303
-        assert bob.join(code, "Bob").status_code == 303
-        gate = Gate(server.app.state.workshops.writer)
-        yield server, host.workshop_id, board, alice, bob, gate
-        gate.open.set()
+        seated = _seated(server)
+        yield (server, *seated)
+        seated[-1].open.set()
 
 
 def decided(server, workshop_id: str) -> int:
@@ -87,8 +87,27 @@ async def until(check, timeout: float = 10.0) -> None:
     raise AssertionError("condition not reached")
 
 
-def test_nothing_is_shown_or_acknowledged_before_it_is_on_disk_and_a_burst_shares_commits(room):
-    server, workshop_id, board, alice, bob, gate = room
+@pytest.fixture
+def room_on(database):
+    with LiveServer(database) as server:
+        seated = _seated(server)
+        yield (server, *seated)
+        seated[-1].open.set()
+
+
+def _seated(server):
+    host = Person(server)
+    code = host.create_workshop()["code"]
+    board = asyncio.run(host.ideas_board())
+    alice, bob = Person(server), Person(server)
+    assert alice.join(code, "Alice").status_code == 303
+    assert bob.join(code, "Bob").status_code == 303
+    return host.workshop_id, board, alice, bob, Gate(server.app.state.workshops.writer)
+
+
+def test_nothing_is_shown_or_acknowledged_before_it_is_on_disk_and_a_burst_shares_commits(room_on):
+    """On SQLite and on PostgreSQL (one process: the writer has its own connection either way)."""
+    server, workshop_id, board, alice, bob, gate = room_on
 
     async def scenario():
         await alice.connect()
