@@ -41,7 +41,7 @@ class Board:
         return f'<div id="sync" hx-swap-oob="true" hidden data-seq="{self.seq}"{acked}></div>'
 
     def first(self, size: int) -> str:
-        body = f'<div id="stage" hx-swap-oob="true"><div class="ideas"><div class="notes" id="notes-b2">'
+        body = '<div id="stage" hx-swap-oob="true"><div class="ideas"><div class="notes" id="notes-b2">'
         return padded(body, size, "</div></div></div>" + self.sync())
 
     def change(self, text: str, size: int, ack: str = "") -> str:

@@ -271,3 +271,24 @@ def write_json(name: str, payload: dict, out_dir: Path = RESULTS) -> Path:
         shown = out
     print(f"written {shown}")
     return out
+
+
+def run_bench(name: str, description: str, measure, report, argv: list[str] | None = None) -> dict:
+    """What each live bench's command line does: `--quick` and `--out`, the bench pinned to the
+    load generator's core on the fast loop, one measure (`measure(quick)` is its coroutine), its
+    table, and bench/results/<name>.json with the machine's state when it started."""
+    import argparse
+    import asyncio
+
+    from loadgen import install_fast_loop
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    pin_here()
+    install_fast_loop()
+    started = machine()
+    result = asyncio.run(measure(args.quick))
+    report(result)
+    write_json(name, {"machine": started, **result}, args.out)
+    return result

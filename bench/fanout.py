@@ -12,8 +12,6 @@ permessage-deflate here: compression is measured apart, in the memory bench.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import itertools
 import sys
 import time
@@ -140,17 +138,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Fan-out CPU per frame beside websockets.broadcast")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(sizes=(200,) if args.quick else SIZES, seconds=3.0 if args.quick else SECONDS))
-    report(result)
-    c.write_json("fanout", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("fanout", "Fan-out CPU per frame beside websockets.broadcast",
+                       lambda quick: measure(sizes=(200,) if quick else SIZES, seconds=3.0 if quick else SECONDS), report, argv)
 
 
 if __name__ == "__main__":

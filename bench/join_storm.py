@@ -17,7 +17,6 @@ takes seconds rather than the minutes it would take at 2,000.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 import time
@@ -150,17 +149,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="2,000 participants joining beside a bare connection storm")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(phones=300 if args.quick else PHONES, console_phones=100 if args.quick else CONSOLE_PHONES))
-    report(result)
-    c.write_json("join_storm", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("join_storm", "2,000 participants joining beside a bare connection storm",
+                       lambda quick: measure(phones=300 if quick else PHONES, console_phones=100 if quick else CONSOLE_PHONES), report, argv)
 
 
 if __name__ == "__main__":

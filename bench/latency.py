@@ -11,8 +11,6 @@ includes reading the frames that arrived before it: it is what the last phone of
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -141,17 +139,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Action-to-screen latency beside the bare websockets hop")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(cases=CASES[:1] if args.quick else CASES, seconds=3.0 if args.quick else SECONDS))
-    report(result)
-    c.write_json("latency", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("latency", "Action-to-screen latency beside the bare websockets hop",
+                       lambda quick: measure(cases=CASES[:1] if quick else CASES, seconds=3.0 if quick else SECONDS), report, argv)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Python's allocator and would hide the next run's growth.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from pathlib import Path
@@ -92,17 +91,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Memory per connected participant beside the anchor")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(n=200 if args.quick else CLIENTS))
-    report(result)
-    c.write_json("memory", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("memory", "Memory per connected participant beside the anchor",
+                       lambda quick: measure(n=200 if quick else CLIENTS), report, argv)
 
 
 if __name__ == "__main__":

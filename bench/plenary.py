@@ -12,8 +12,6 @@ frame per vote per phone (400,000 frames/s) is exactly what cannot keep up.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import bisect
 import collections
 import dataclasses
@@ -230,18 +228,10 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="2,000 phones voting at 200 votes/s")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(phones=300 if args.quick else PHONES, rate=50.0 if args.quick else RATE,
-                                 seconds=4.0 if args.quick else SECONDS, wait_s=20.0 if args.quick else WAIT_S))
-    report(result)
-    c.write_json("plenary", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("plenary", "2,000 phones voting at 200 votes/s",
+                       lambda quick: measure(phones=300 if quick else PHONES, rate=50.0 if quick else RATE,
+                                             seconds=4.0 if quick else SECONDS, wait_s=20.0 if quick else WAIT_S),
+                       report, argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ measure (the code before a change).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import io
@@ -143,17 +142,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="A change of name on a big board, beside the same room without it")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(repeats=1 if args.quick else REPEATS, seconds=3.0 if args.quick else SECONDS))
-    report(result)
-    c.write_json("rename", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("rename", "A change of name on a big board, beside the same room without it",
+                       lambda quick: measure(repeats=1 if quick else REPEATS, seconds=3.0 if quick else SECONDS), report, argv)
 
 
 if __name__ == "__main__":

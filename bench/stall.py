@@ -16,7 +16,6 @@ it is reported apart. The server and its worker are both pinned to the server co
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import csv
 import io
@@ -251,17 +250,8 @@ def report(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description="Event-loop stall while a snapshot is analysed")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=c.RESULTS)
-    args = parser.parse_args(argv)
-    c.pin_here()
-    lg.install_fast_loop()
-    started = c.machine()
-    result = asyncio.run(measure(actors=300 if args.quick else ACTORS, baseline_s=2.0 if args.quick else BASELINE_S))
-    report(result)
-    c.write_json("stall", {"machine": started, **result}, args.out)
-    return result
+    return c.run_bench("stall", "Event-loop stall while a snapshot is analysed",
+                       lambda quick: measure(actors=300 if quick else ACTORS, baseline_s=2.0 if quick else BASELINE_S), report, argv)
 
 
 if __name__ == "__main__":
