@@ -248,11 +248,12 @@ def captain(ws: Workshop, view: str, locale: str, me: str | None) -> str:
     return env(locale).get_template("workshop/_captain.html").render(ws=ws, view=view, me=me, oob=True)
 
 
-def presence(ws: Workshop, online, view: str, locale: str, changed=None, counted=()) -> str:
+def presence(ws: Workshop, online, view: str, locale: str, changed=None, counted=(), added=()) -> str:
     """The online count, and on the facilitator's page the people panel: whole, or given
-    `changed` (a list of people) only their items, and only the counts of those in `counted`."""
+    `changed` (a list of people) only their items, only the counts of those in `counted`, and
+    the items of those `added` at the end of the list."""
     template = env(locale).get_template("workshop/_presence.html")
-    return template.render(ws=ws, online=online, view=view, changed=changed, counted=counted)
+    return template.render(ws=ws, online=online, view=view, changed=changed, counted=counted, added=added)
 
 
 def contributed(people, counts) -> tuple[int, int]:

@@ -73,8 +73,19 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         nothing = console.take()
         assert "person-" not in nothing and "contrib-" not in nothing
 
-        # Someone new: the list changed, the panel goes whole.
-        shell.join(ws, "Nouvelle venue")
+        # Someone new: their item is appended to the list, not the whole panel sent again.
+        newcomer = shell.join(ws, "Nouvelle venue")
+        frame = console.take()
+        assert '<div id="people"' not in frame
+        assert re.findall(r'<li id="person-([^"]+)"', frame) == [newcomer]
+        assert len(frame) < len(first) / 5
+        page.apply(frame)
+        assert page.region("people") == fresh_panel(shell, ws)
+
+        # Someone leaves the list (removed): the panel goes whole.
+        shell.commit(ws, rules.decide(ws, Actor(host, FACILITATOR),
+                                      parse({"type": "participant.remove", "participant": people[5]})))
+        shell.presence(ws)
         frame = console.take()
         assert '<div id="people"' in frame
         page.apply(frame)
