@@ -149,7 +149,7 @@ class Writer:
         batch = line.open
         if not batch:
             # Nothing to write: what waited on the batch before (now written) may go.
-            self._release(workshop_id, line, batch)
+            self._release(workshop_id, batch)
             del self.lines[workshop_id]
             self.hub.room(workshop_id).defer_to = None
             return
@@ -182,11 +182,11 @@ class Writer:
                         waiter.set_exception(error)
             self.failed(workshop_id)
             return
-        self._release(workshop_id, line, batch)
+        self._release(workshop_id, batch)
         # What was decided meanwhile goes next, or, when nothing was, what waited behind goes now.
         self._seal(workshop_id)
 
-    def _release(self, workshop_id: str, line: Line, batch: Batch) -> None:
+    def _release(self, workshop_id: str, batch: Batch) -> None:
         room = self.hub.room(workshop_id)
         waiting, room.defer_to = room.defer_to, None
         try:

@@ -78,6 +78,14 @@ def decided(server, workshop_id: str) -> int:
     return server.call(count)
 
 
+async def online(*people) -> None:
+    """Each connected, past the frames that answer their hello."""
+    for person in people:
+        await person.connect()
+    for person in people:
+        await person.quiet(0.3)
+
+
 async def until(check, timeout: float = 10.0) -> None:
     for _ in range(int(timeout / 0.02)):
         if check():
@@ -109,10 +117,7 @@ def test_nothing_is_shown_or_acknowledged_before_it_is_on_disk_and_a_burst_share
     server, workshop_id, board, alice, bob, gate = room_on
 
     async def scenario():
-        await alice.connect()
-        await bob.connect()
-        await alice.quiet(0.3)
-        await bob.quiet(0.3)
+        await online(alice, bob)
         before = gate.count
         gate.open.clear()
         first = await alice.act({**NOTE, "board": board, "text": "premier"})
@@ -143,10 +148,7 @@ def test_a_failed_write_acknowledges_nothing_and_the_phone_sends_it_again(room):
     server, workshop_id, board, alice, bob, gate = room
 
     async def scenario():
-        await alice.connect()
-        await bob.connect()
-        await alice.quiet(0.3)
-        await bob.quiet(0.3)
+        await online(alice, bob)
         gate.fail_next = True
         op = await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"})
         # The write failed: the room's pages are closed so that they resync from the disk.
@@ -182,9 +184,7 @@ def test_a_write_that_cannot_wait_goes_after_what_is_on_its_way(room):
     workshops = server.app.state.workshops
 
     async def scenario():
-        await alice.connect()
-        await bob.connect()
-        await bob.quiet(0.3)
+        await online(alice, bob)
         gate.open.clear()
         op = await alice.act({**NOTE, "board": board, "text": "avant le tableau"})
         await until(lambda: decided(server, workshop_id) == 1)
