@@ -12,6 +12,9 @@ import asyncio
 import re
 from typing import Awaitable, Callable
 
+from websockets.frames import Opcode
+from websockets.frames import Frame as WireFrame
+
 # A change that is exactly one element swapped whole out of band (a card's tally): a later one for
 # the same id makes it useless while both wait in a feed. Parts render the state as it is when
 # they are made, so the later one carries everything the earlier one did.
@@ -24,6 +27,32 @@ def replaces(html: str) -> str | None:
     return found.group(1) if found else None
 
 
+class Frame:
+    """One frame for one or more clients: its text, encoded (and framed) once however many
+    clients of a feed it goes to."""
+
+    __slots__ = ("text", "_data", "_wire")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._data: bytes | None = None
+        self._wire: bytes | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self.text.encode()
+        return self._data
+
+    @property
+    def wire(self) -> bytes:
+        """The whole websocket frame as a server sends it to a client that did not negotiate
+        compression: unmasked, unfragmented, the same bytes for every such client."""
+        if self._wire is None:
+            self._wire = WireFrame(Opcode.TEXT, self.data).serialize(mask=False)
+        return self._wire
+
+
 class Feed:
     """The shared parts of a room's changes for one (view, language), in publish order.
 
@@ -31,13 +60,16 @@ class Feed:
     dropped). A part superseded by a later whole swap of the same element is blanked in place,
     so positions never move."""
 
-    __slots__ = ("items", "base", "slots", "clients")
+    __slots__ = ("items", "base", "slots", "clients", "last_frame")
 
     def __init__(self) -> None:
         self.items: list[str] = []
         self.base = 0
         self.slots: dict[str, int] = {}
         self.clients: set[Client] = set()
+        # ((from, to, seq), Frame): the last frame made of this feed's parts alone, which every
+        # client at the same place with nothing of its own gets too.
+        self.last_frame: tuple[tuple, Frame] | None = None
 
     @property
     def end(self) -> int:
@@ -57,9 +89,11 @@ class Feed:
         """Parts not superseded from `pos` on."""
         return sum(1 for item in self.items[pos - self.base:] if item)
 
-    def trim(self) -> None:
-        """Forgets what every reader of this feed has passed."""
-        low = min((client.pos for client in self.clients), default=self.end)
+    def trim(self, low: int | None = None) -> None:
+        """Forgets what every reader of this feed has passed (all are at `low` or beyond, when given)."""
+        self.last_frame = None
+        if low is None:
+            low = min((client.pos for client in self.clients), default=self.end)
         if low > self.base:
             del self.items[:low - self.base]
             self.base = low
@@ -70,10 +104,12 @@ class Feed:
 class Client:
     def __init__(self, socket, view: str, participant: str | None, locale: str,
                  limit: int, proxy_by: str | None = None,
-                 send: Callable[[str], Awaitable] | None = None):
+                 send: Callable[[str], Awaitable] | None = None, wire=None):
         self.socket = socket
         # Writes one text frame; by default through the socket, live.py gives the bare ASGI send.
         self.send = send if send is not None else (socket.send_text if socket is not None else None)
+        # The connection's protocol when it can write a frame without a coroutine (server/wsprotocol.py).
+        self.wire = wire
         self.view = view
         self.participant = participant
         # Set when a facilitator or table captain types for a person without a phone.
@@ -169,6 +205,23 @@ class Client:
             raw = feed.end - self.pos
             waiting += raw if waiting + raw <= self.limit else feed.live(self.pos)
         return waiting
+
+    def take_frame(self) -> Frame:
+        """`take`, as a Frame shared with the clients of the feed that get the same one."""
+        feed = self.feed
+        if feed is None or self.own or self.acks or self.refused or self.seq is not None:
+            return Frame(self.take())
+        key = (self.pos, feed.end, self._latest_seq())
+        last = feed.last_frame
+        if last is not None and last[0] == key:
+            # What take() would have done, without building the same text again.
+            self.pos = feed.end
+            if key[2] is not None:
+                self.sent_seq = key[2]
+            return last[1]
+        frame = Frame(self.take())
+        feed.last_frame = (key, frame)
+        return frame
 
     def take(self) -> str:
         """Everything waiting for this client as one frame, its sync element last."""

@@ -217,33 +217,44 @@ class Room:
     def flush(self) -> None:
         """One frame to every client with something new; the next tick from what this one cost."""
         loop = asyncio.get_running_loop()
-        late = loop.time() - self._flush_at
+        now = loop.time()
+        late = now - self._flush_at
         self._flush_due = None
         started = time.thread_time()
         fresh, self.fresh = self.fresh, set()
         dirty, self.dirty = self.dirty, set()
         for feed in fresh:
+            # The lowest place a reader of this feed is left at, for trim (a dirty client
+            # delivered below only moves on).
+            low = feed.end
             for client in list(feed.clients):
-                self._guarded(client)
+                try:
+                    self._deliver(client, now)
+                except Exception:
+                    self._failed(client)
+                if client.pos < low:
+                    low = client.pos
+            feed.trim(low)
         for client in dirty:
-            self._guarded(client)
-        for feed in fresh:
-            feed.trim()
+            self._guarded(client, now)
         took = time.thread_time() - started
         self._last_flush = loop.time()
         self._tick = min(MAX_TICK, max(TICK, took * (1 / FLUSH_SHARE - 1) + max(0.0, late)))
         if self.fresh or self.dirty:
             self.wake()
 
-    def _guarded(self, client: Client) -> None:
+    def _guarded(self, client: Client, now: float | None = None) -> None:
         """One client's failure must not cost the rest of the room its frames."""
         try:
-            self._deliver(client)
+            self._deliver(client, now)
         except Exception:
-            log.exception("delivering to a client failed; closing it so it resyncs")
-            self._close(client, 1011)
+            self._failed(client)
 
-    def _deliver(self, client: Client) -> None:
+    def _failed(self, client: Client) -> None:
+        log.exception("delivering to a client failed; closing it so it resyncs")
+        self._close(client, 1011)
+
+    def _deliver(self, client: Client, now: float | None = None) -> None:
         if client.stopped or client.room is not self:
             return
         if client.overflow or client.behind() > client.limit:
@@ -257,15 +268,18 @@ class Room:
             return
         if not client.due():
             return
-        frame = client.take()
-        client.last_sent = asyncio.get_running_loop().time()
+        frame = client.take_frame()
+        client.last_sent = now if now is not None else asyncio.get_running_loop().time()
         self._write(client, frame)
         if client.closing is not None and client.sending is None:
             self._close(client, client.closing)
 
-    def _write(self, client: Client, frame: str) -> None:
+    def _write(self, client: Client, frame) -> None:
         """Writes now; a socket that cannot take it at once finishes in a task of its own."""
-        coro = client.send(frame)
+        wire = client.wire
+        if wire is not None and wire.write_now(frame):
+            return
+        coro = client.send(frame.text)
         try:
             waiting = coro.send(None)
         except StopIteration:
@@ -341,5 +355,6 @@ class Hub:
         return room
 
     def client(self, socket, view: str, participant: str | None, locale: str,
-               proxy_by: str | None = None, send: Callable[[str], Awaitable] | None = None) -> Client:
-        return Client(socket, view, participant, locale, self.queue_limit, proxy_by, send)
+               proxy_by: str | None = None, send: Callable[[str], Awaitable] | None = None,
+               wire=None) -> Client:
+        return Client(socket, view, participant, locale, self.queue_limit, proxy_by, send, wire)

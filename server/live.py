@@ -19,7 +19,7 @@ from boards.model import FACILITATOR, PARTICIPANT, SCREEN
 
 from . import auth, render
 from .i18n import negotiate, translate
-from .wsprotocol import FLOOD
+from .wsprotocol import FLOOD, WIRE
 
 log = logging.getLogger("maillage.live")
 
@@ -106,7 +106,8 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
     # Frames go straight to the server's send, past the middleware's send wrappers (which look
     # only at HTTP responses): every frame to every client paid for them.
     send = (lambda text: raw({"type": "websocket.send", "text": text})) if raw is not None else None
-    client = app.state.hub.client(websocket, view, participant, locale, proxy_by, send)
+    client = app.state.hub.client(websocket, view, participant, locale, proxy_by, send,
+                                  websocket.scope.get(WIRE))
     room = app.state.hub.room(ws.id)
     room.add(client)
     here = asyncio.current_task()

@@ -32,12 +32,15 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.exceptions import InvalidState
 from websockets.frames import Frame
 from websockets.http11 import Request
+from websockets.protocol import State
 
 from .auth import TokenBucket, network_of
 
 log = logging.getLogger("maillage.wire")
 
 LIMITS = "maillage.websocket_limits"
+# Where a websocket's scope holds its GuardedWebSocket, for the hub's frames (`write_now`).
+WIRE = "maillage.wire"
 # The reason given to the application when the wire closed a connection for flooding.
 FLOOD = "flood"
 # Close codes after which nothing more is read: a flood (1008), a connection refused for now (4429).
@@ -135,6 +138,9 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
             self.transport.close()
             return
         self.handle_connect(request)
+        if self.response.status_code == 101:
+            # The application's task is created but not started: it finds this in its scope.
+            self.scope[WIRE] = self
 
     def cool_down(self) -> None:
         if self.caller is None:
@@ -179,6 +185,25 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         self.cut_timer = self.loop.call_later(GRACE, self.transport.abort)
 
     # Writing ---------------------------------------------------------------
+    def write_now(self, frame) -> bool:
+        """Writes a text frame (server/feed.py's Frame) at once, as `send` would, without a
+        coroutine per frame; False when `send` would have to wait or fail, for it to do so.
+
+        A connection without compression gets the frame's bytes as they are, framed once for
+        all such clients; with permessage-deflate each connection compresses with its own context."""
+        if (self.close_sent or self.disconnected or self.cut_off or self.initial_response is not None
+                or not self.writable.is_set() or self.transport.is_closing()):
+            return False
+        conn = self.conn
+        if conn.state is not State.OPEN or conn.expect_continuation_frame:
+            return False
+        if conn.extensions:
+            conn.send_text(frame.data)
+            self.transport.write(b"".join(conn.data_to_send()))
+        else:
+            self.transport.write(frame.wire)
+        return True
+
     async def send(self, message) -> None:
         if self.close_sent and self.initial_response is None and message["type"] in ("websocket.send", "websocket.close"):
             # Closed by the wire (a flood, a stall): for the application, the client is gone.

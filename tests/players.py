@@ -120,12 +120,12 @@ class Person:
 
     # Websocket ------------------------------------------------------------
     async def connect(self, view: str = "participant", query: str = "", origin: str | None = None,
-                      hello: bool = True, workshop_id: str | None = None):
+                      hello: bool = True, workshop_id: str | None = None, compression: str | None = "deflate"):
         url = f"ws://127.0.0.1:{self.server.port}/a/{workshop_id or self.workshop_id}/ws?view={view}{query}"
         self.backlog = []
         self.socket = await websockets.connect(
             url, origin=origin or self.server.url,
-            additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"})
+            additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"}, compression=compression)
         if hello:
             await self.send({"type": "hello", "last_seq": self.seq})
         return self.socket

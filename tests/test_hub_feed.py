@@ -160,3 +160,27 @@ def test_a_close_asked_for_goes_after_the_last_frame():
         assert "later" not in "".join(alice.socket.frames) and alice not in room.clients
         assert "later" in "".join(bob.socket.frames) and bob.socket.closed is None
     asyncio.run(scenario())
+
+
+def test_clients_at_the_same_place_share_one_frame_and_nobody_gets_another_ones_parts():
+    room, (alice, bob, carol, late) = room_of([("participant", p, "fr") for p in ("alice", "bob", "carol", "late")])
+    room.seq = 1
+    late.pos = 0
+    room.publish(lambda view, locale: "<p>A</p>", seq=2)
+    assert body(late.take()) == "<p>A</p>"
+    room.publish(lambda view, locale: "<p>B</p>", seq=3)
+    alice.push(ack="op-9")
+    frames = {client.participant: client.take_frame() for client in (alice, bob, carol, late)}
+    # Bob and Carol read A and B from the same place: one frame, encoded and framed once.
+    assert frames["bob"] is frames["carol"]
+    assert body(frames["bob"].text) == "<p>A</p><p>B</p>" and 'data-seq="3"' in frames["bob"].text
+    # Alice's acknowledgement is hers alone; the late reader had A already.
+    assert 'data-ack="op-9"' in frames["alice"].text and "op-9" not in frames["bob"].text
+    assert body(frames["late"].text) == "<p>B</p>"
+    # What the shared frame skipped doing is done: nothing is due, and the next change comes alone.
+    assert not any(client.due() for client in (alice, bob, carol, late))
+    room.publish(lambda view, locale: "<p>C</p>", seq=4)
+    assert body(bob.take_frame().text) == body(carol.take_frame().text) == "<p>C</p>"
+    wire = frames["bob"].wire
+    # A server's unmasked final text frame: the payload's length, then the payload as it is.
+    assert wire == bytes([0x81, len(frames["bob"].data)]) + frames["bob"].text.encode()

@@ -249,3 +249,37 @@ def test_oversized_uploads_are_refused_before_being_read(server):
                               headers={"Content-Type": "multipart/form-data; boundary=B"})
     assert streamed.status_code == 413
     assert "Atelier test" in host.http.get(f"/a/{workshop['id']}/animation").text
+
+
+def test_phones_with_and_without_compression_read_the_same_changes(server):
+    """Frames to phones that did not negotiate compression are framed once for all of them
+    (server/feed.py's Frame); those that did compress each with their own context."""
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        chloe = Person(server)
+        assert chloe.join(workshop["code"], "Chloé").status_code == 303
+        await alice.connect(compression=None)
+        await bob.connect()
+        await chloe.connect(compression=None)
+        for person in (alice, bob, chloe):
+            await person.wait_for('id="stage"')
+            await person.quiet(0.3)
+        texts = [f"Frein {n} : " + "les horaires ne se croisent pas, " * (n * 4) for n in range(3)]
+        start = {person: len(person.frames) for person in (bob, chloe)}
+        for text in texts:
+            await alice.ack(await alice.act({**ITEM, "text": text.strip()}))
+        read = {}
+        for person in (bob, chloe):
+            await person.wait_for(texts[-1].strip())
+            await person.quiet(0.3)
+            read[person] = "".join(person.frames[start[person]:])
+        for seen in read.values():
+            assert [seen.index(text.strip()) for text in texts] == sorted(seen.index(text.strip()) for text in texts)
+        articles = re.compile(r'<article id="dg-item-[^"]+".*?</article>', re.S)
+        assert articles.findall(read[bob]) == articles.findall(read[chloe]) and len(articles.findall(read[bob])) == 3
+        assert bob.seq == chloe.seq == alice.seq
+        for person in (alice, bob, chloe):
+            assert person.socket.close_code is None
+            await person.close()
+
+    run(scenario())
