@@ -5,8 +5,8 @@ client says hello and gets a first frame; a client sends an action and every oth
 one frame through `websockets.broadcast` (one write per connection, no task per client), the
 sender the same frame with its acknowledgement. Frames are htmx-like HTML padded to the sizes
 the load generator asks for (it measures them on our server first), so both servers move the
-same bytes. It runs on uvloop, as uvicorn does, with the same permessage-deflate settings,
-frame size limit and pings as our server.
+same bytes. It runs on uvloop when it is installed (as uvicorn would), with our server's
+permessage-deflate settings (server/wsprotocol.py's DEFLATE), frame size limit and pings.
 """
 
 from __future__ import annotations
@@ -15,8 +15,14 @@ import argparse
 import asyncio
 import html
 import json
+import sys
+from pathlib import Path
 
 from websockets.asyncio.server import broadcast, serve
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from server.wsprotocol import DEFLATE  # noqa: E402
 
 PAD = ('<form ws-send class="stack compact" data-label="Modification"><input type="hidden" '
        'name="type" value="note.edit"><textarea name="text" maxlength="500" required rows="3">')
@@ -70,7 +76,8 @@ class Board:
 
 async def main(port: int, frame_bytes: int, first_bytes: int) -> None:
     board = Board(frame_bytes, first_bytes)
-    async with serve(board.handler, "127.0.0.1", port, max_size=64 * 1024, ping_interval=20,
+    async with serve(board.handler, "127.0.0.1", port, max_size=64 * 1024, ping_interval=20, compression=None,
+                     extensions=[ServerPerMessageDeflateFactory(**DEFLATE)],
                      ping_timeout=20, backlog=2048) as server:
         await server.serve_forever()
 

@@ -6,8 +6,9 @@ facilitator's console and the projector) are connected to the ideas board; a few
 notes at a steady rate, each note reaching every screen. The anchor gets the same number of
 clients and the same notes, padded to the size of our frames. CPU is the server process's
 utime+stime from /proc before and after the window, divided by the frames the clients counted
-(acknowledgements and presence refreshes included, on both sides). Clients do not offer
-permessage-deflate here: compression is measured apart, in the memory bench.
+(acknowledgements and presence refreshes included, on both sides). The goal is measured with
+clients that do not offer permessage-deflate; a second room of 1,000 browser-like clients that
+do (both servers on the same deflate settings) shows what compressing once per phone adds.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ async def window(server: c.Process, conns: list[lg.Conn], senders: list[lg.Conn]
             "us_per_delivery": round(spent / (count * len(conns)) * 1e6, 2)}
 
 
-async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> dict:
+async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS, deflate: bool = False) -> dict:
     lg.raise_fd_limit()
     scratch = c.scratch("fanout")
     with c.ours(scratch / "fanout.db") as server, c.anchor() as bare:
@@ -84,10 +85,11 @@ async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> d
             # People join as the room grows: the console lists everyone who joined, connected or not.
             cookies += await lg.join_many(room, n - len(cookies))
             await lg.close_all(staff)
-            people += await lg.open_many(lg.participant_specs(room, cookies[len(people):n]))
+            people += await lg.open_many(lg.participant_specs(room, cookies[len(people):n], deflate=deflate))
             staff = await lg.open_many(lg.staff_specs(room))
             ours_conns = people + staff
-            bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes_seen["first_bytes"]))
+            bare_conns += await lg.open_many(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes_seen["first_bytes"],
+                                                             deflate=deflate))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
                 runs["ours"].append(await window(server, ours_conns, people[:SENDERS], room.note, rate, seconds,
@@ -111,21 +113,33 @@ async def measure(sizes=SIZES, repeats=REPEATS, rate=RATE, seconds=SECONDS) -> d
         server.kill()
         bare.kill()
         await lg.close_all(ours_conns + bare_conns)
-    return {"rate": rate, "seconds": seconds, "repeats": repeats, "frame_sizes": sizes_seen, "results": rows}
+    return {"rate": rate, "seconds": seconds, "repeats": repeats, "frame_sizes": sizes_seen, "results": rows,
+            "deflate": deflate}
+
+
+async def measure_both(quick: bool) -> dict:
+    seconds = 3.0 if quick else SECONDS
+    plain = await measure(sizes=(200,) if quick else SIZES, seconds=seconds)
+    compressed = await measure(sizes=(200 if quick else GOAL_N,), seconds=seconds, deflate=True)
+    for row in compressed["results"]:
+        row["goal_ratio"] = row["met"] = None
+    plain["deflate_results"] = compressed["results"]
+    return plain
 
 
 def table_rows(result: dict) -> list[list[str]]:
     rows = []
-    for row in result["results"]:
+    for row in result["results"] + result.get("deflate_results", []):
         goal = f"≤{row['goal_ratio']}x" if row["goal_ratio"] else "—"
-        rows.append([f"N={row['clients']}", c.fmt(row["ours_us_per_frame"], " µs"),
+        deflate = " deflate" if row in result.get("deflate_results", []) else ""
+        rows.append([f"N={row['clients']}{deflate}", c.fmt(row["ours_us_per_frame"], " µs"),
                      c.fmt(row["anchor_us_per_frame"], " µs"), c.fmt(row["ratio"], "x", 2), goal,
                      c.verdict(row["met"]), c.fmt(row["ours_us_per_delivery"], " µs"),
                      c.fmt(row["anchor_us_per_delivery"], " µs")])
     return rows
 
 
-COLUMNS = [("fan-out", 8), ("ours/frame", 11), ("anchor/frame", 13), ("ratio", 6), ("goal", 7), ("verdict", 7),
+COLUMNS = [("fan-out", 16), ("ours/frame", 11), ("anchor/frame", 13), ("ratio", 6), ("goal", 7), ("verdict", 7),
            ("ours/note/client", 17), ("anchor/note/client", 19)]
 
 
@@ -134,12 +148,13 @@ def report(result: dict) -> None:
     c.print_table(f"Fan-out: server CPU per delivered frame, median of {result['repeats']} interleaved runs "
                   f"({result['rate']:g} notes/s for {result['seconds']:g} s)", COLUMNS, table_rows(result),
                   [f"frames of {sizes['frame_bytes']} bytes (first render {sizes['first_bytes']} bytes); "
-                   "anchor = websockets.broadcast on uvloop, same sizes, same core."])
+                   "anchor = websockets.broadcast, same sizes, same core; deflate = clients offer "
+                   "permessage-deflate as browsers do, both servers on our deflate settings."])
 
 
 def main(argv: list[str] | None = None) -> dict:
     return c.run_bench("fanout", "Fan-out CPU per frame beside websockets.broadcast",
-                       lambda quick: measure(sizes=(200,) if quick else SIZES, seconds=3.0 if quick else SECONDS), report, argv)
+                       measure_both, report, argv)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ from typing import Any
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import InvalidState
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame
 from websockets.http11 import Request
 from websockets.protocol import State
+from websockets.server import ServerProtocol
 
 from .auth import TokenBucket, network_of
 
@@ -50,6 +52,11 @@ HARD_CLOSES = {1008, 4429}
 SLICE = 2048
 # Seconds a cut connection may take to flush its close frame before it is aborted.
 GRACE = 1.0
+# permessage-deflate as uvicorn sets it (12-bit windows, memLevel 5, context kept from one message
+# to the next), at zlib's fastest level: a frame repeats the markup of the frames before it, which
+# the kept context finds at any level, so level 1 costs a few bytes a frame and saves most of the
+# compression time, which every frame pays once per phone (docs/performance.md, "Compression").
+DEFLATE = {"server_max_window_bits": 12, "client_max_window_bits": 12, "compress_settings": {"memLevel": 5, "level": 1}}
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,9 @@ _stalls = Throttled(log)
 class GuardedWebSocket(WebSocketsSansIOProtocol):
     def __init__(self, config, server_state, app_state: dict[str, Any], _loop=None) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        if config.ws_per_message_deflate:
+            self.conn = ServerProtocol(extensions=[ServerPerMessageDeflateFactory(**DEFLATE)],
+                                       max_size=config.ws_max_size, logger=self.conn.logger)
         limits = app_state.get(LIMITS) or Limits()
         self.budget = TokenBucket(limits.frames_per_second, limits.frame_burst)
         self.send_timeout = limits.send_timeout

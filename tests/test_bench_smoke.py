@@ -5,6 +5,8 @@ must come back with its figures; nothing here looks at how fast anything was.
 """
 
 import asyncio
+
+import pytest
 import importlib.util
 import json
 import sys
@@ -38,8 +40,9 @@ def figures(result: dict, *keys: str) -> dict:
     return row
 
 
-def test_fanout_counts_frames_and_cpu_on_both_servers():
-    result = asyncio.run(fanout.measure(sizes=(3,), repeats=1, rate=10.0, seconds=0.5))
+@pytest.mark.parametrize("deflate", [False, True])
+def test_fanout_counts_frames_and_cpu_on_both_servers(deflate):
+    result = asyncio.run(fanout.measure(sizes=(3,), repeats=1, rate=10.0, seconds=0.5, deflate=deflate))
     row = figures(result, "ours_us_per_frame", "anchor_us_per_frame")
     for side in ("ours", "anchor"):
         # 5 notes reach 3 participants + console + projector (ours) or 5 clients (anchor).
