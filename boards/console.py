@@ -275,6 +275,7 @@ def _browse_set(ws: Workshop, e: dict) -> None:
 
 def _captain_set(ws: Workshop, e: dict) -> None:
     ws.participants[e["participant"]].captain = e["captain"]
+    (ws.captains.add if e["captain"] else ws.captains.discard)(e["participant"])
 
 
 def _paged(ws: Workshop, e: dict) -> None:

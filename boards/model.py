@@ -60,6 +60,10 @@ class Workshop:
     activity: dict[str, dict[str, int]] = field(default_factory=dict)
     # len(people()), kept by the fold: read after every vote, it must not walk the room.
     people_count: int = 0
+    # Ids of the table captains and of the people excluded, kept by the fold: each join reads
+    # them, and a storm of 2,000 joins must not walk the room 2,000 times.
+    captains: set[str] = field(default_factory=set)
+    banned_ids: set[str] = field(default_factory=set)
     # The facilitator's remote for the projector's pages: how many times it was used (the projector
     # acts on each new one once), the last step asked, and whether the pages are held still.
     screen_turns: int = 0

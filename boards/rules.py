@@ -31,7 +31,7 @@ def join(ws: Workshop, name: str, organisation: str = "", role: str = PARTICIPAN
     """`previous`: the participant this browser joined as before, if any (from its cookie)."""
     if role == PARTICIPANT and kept_out(ws, name, previous):
         raise Rejected(N_("L'animation vous a retiré·e de cet atelier : vous ne pouvez pas le rejoindre à nouveau."))
-    if role == PARTICIPANT and len(ws.people()) >= PEOPLE_MAX:
+    if role == PARTICIPANT and ws.people_count >= PEOPLE_MAX:
         raise Rejected(N_("Cet atelier est complet."))
     if role == PARTICIPANT and ws.locked:
         raise Rejected(N_("L'atelier est verrouillé."))
@@ -46,7 +46,7 @@ def kept_out(ws: Workshop, name: str, previous: str | None) -> bool:
     if before is not None and before.banned:
         return True
     folded = fold_name(name)
-    return any(fold_name(person.name) == folded for person in ws.banned())
+    return any(fold_name(ws.participants[banned].name) == folded for banned in ws.banned_ids)
 
 
 def fold_name(text: str) -> str:

@@ -50,6 +50,7 @@ def _renamed(ws: Workshop, e: dict) -> None:
 
 def _banned(ws: Workshop, e: dict) -> None:
     ws.participants[e["participant"]].banned = e["banned"]
+    (ws.banned_ids.add if e["banned"] else ws.banned_ids.discard)(e["participant"])
 
 
 def _removed(ws: Workshop, e: dict) -> None:

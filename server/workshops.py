@@ -276,10 +276,11 @@ class Workshops:
                 event["type"] == "participant.renamed" and ws.participants[event["participant"]].offline)
                for event in stored):
             # A captain's list of people without a phone lives on the captain's own page.
-            for client in self.hub.room(ws.id).clients:
-                person = ws.participants.get(client.participant or "")
-                if person is not None and person.captain and client.proxy_by is None:
-                    client.push(render.captain(ws, client.view, client.locale, client.participant))
+            pages = self.hub.room(ws.id).by_person
+            for captain in ws.captains:
+                for client in pages.get(captain, ()):
+                    if client.proxy_by is None:
+                        client.push(render.captain(ws, client.view, client.locale, client.participant))
         for event in stored:
             if event["type"] == "participant.captain":
                 # What a captain may do shows on their own page only: re-render it for them.

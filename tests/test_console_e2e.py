@@ -132,6 +132,14 @@ def test_proxy_contributions_are_marked_and_counted(server):
         # Proxies type as the person, never as a facilitator.
         op = await captain.act({"type": "workshop.lock", "locked": True})
         await captain.refused(op)
+        # Someone else without a phone arrives: the captain's list shows them at once; and once
+        # Alice is no longer captain, her page stops getting the list.
+        await host.ack(await host.act({"type": "participant.add_offline", "name": "M. Martin"}))
+        assert "M. Martin" in await alice.wait_for(lambda frame: 'id="captain"' in frame and "M. Martin" in frame)
+        await host.ack(await host.act({"type": "participant.captain", "participant": alice_id, "captain": False}))
+        await alice.quiet(0.3)
+        await host.ack(await host.act({"type": "participant.add_offline", "name": "Mme Petit"}))
+        assert not any("Mme Petit" in frame for frame in await alice.quiet(0.5))
 
     run(scenario())
 
