@@ -55,8 +55,10 @@ GRACE = 1.0
 # permessage-deflate as uvicorn sets it (12-bit windows, memLevel 5, context kept from one message
 # to the next), at zlib's fastest level: a frame repeats the markup of the frames before it, which
 # the kept context finds at any level, so level 1 costs a few bytes a frame and saves most of the
-# compression time, which every frame pays once per phone (docs/performance.md, "Compression").
-DEFLATE = {"server_max_window_bits": 12, "client_max_window_bits": 12, "compress_settings": {"memLevel": 5, "level": 1}}
+# compression time, which every frame pays once per phone (docs/performance.md, "One frame per
+# feed, the compression level, ...", change 4).
+DEFLATE = {"server_max_window_bits": 12, "client_max_window_bits": 12,
+           "compress_settings": {"memLevel": 5, "level": 1}}
 
 
 @dataclass(frozen=True)
