@@ -82,9 +82,8 @@ def _line(figure, case, ours, anchor, ratio, goal, met) -> dict:
 def lines(results: dict) -> list[dict]:
     out = []
     if "fanout" in results:
-        deflated = results["fanout"].get("deflate_results", [])
-        for r in results["fanout"]["results"] + deflated:
-            out.append(_line("1 fan-out CPU/frame", f"N={r['clients']}" + (" deflate" if r in deflated else ""), c.fmt(r["ours_us_per_frame"], " µs"),
+        for r in results["fanout"]["results"] + results["fanout"].get("deflate_results", []):
+            out.append(_line("1 fan-out CPU/frame", r["case"], c.fmt(r["ours_us_per_frame"], " µs"),
                              c.fmt(r["anchor_us_per_frame"], " µs"), c.fmt(r["ratio"], "x", 2),
                              f"≤{r['goal_ratio']}x" if r["goal_ratio"] else "—", r["met"]))
     if "latency" in results:
