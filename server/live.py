@@ -26,8 +26,10 @@ log = logging.getLogger("maillage.live")
 # Close codes (docs/protocol.md): 4403 forbidden and 4404 unknown workshop mean "do not come back";
 # 4429 "retry later" (too many connections, or a cooldown after a flood): the page backs off.
 FORBIDDEN, NOT_FOUND, RETRY_LATER = 4403, 4404, 4429
-# Scope key of the server's own send, stored by app.RawSend ahead of every middleware.
+# Scope key of the server's own send, stored by app.Maillage ahead of the session middleware.
 RAW_SEND = "maillage.send"
+# The workshop websocket's address; app.Maillage routes it here without Starlette's router.
+_PATH = re.compile(r"/a/([^/]+)/ws")
 COOLING = N_("Trop de messages envoyés : reconnexion possible dans quelques secondes.")
 
 
@@ -51,6 +53,16 @@ def _role(websocket: WebSocket, ws) -> tuple[str, str | None, str | None] | None
         return (PARTICIPANT, proxied, helper) if helper else None
     person = auth.participant_of(session, ws.id)
     return (PARTICIPANT, person, None) if person else None
+
+
+def workshop_of(path: str) -> str | None:
+    """The workshop id in a workshop websocket's path, or None for any other path."""
+    found = _PATH.fullmatch(path)
+    return found[1] if found else None
+
+
+async def asgi(scope, receive, send) -> None:
+    await live(WebSocket(scope, receive, send))
 
 
 async def live(websocket: WebSocket) -> None:
