@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import socket
@@ -169,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     sock = listening_socket(args.host, args.port)
     capacity = raise_descriptor_limit()
     from server import privacy
-    from server.app import create_app
+    from server.app import create_app, settle_collector
     from server.settings import Settings
     from server.wsprotocol import GuardedWebSocket
 
@@ -199,10 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  Animation (lien secret) : {url}/a/{demo['id']}/animer/{demo['facilitator_key']}")
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
-    # What is alive once started (modules, templates, the workshops read back) stays alive: the
-    # collector's full passes, which stop the loop (100 ms and more on a plenary's server), need
-    # not scan it again each time.
-    gc.freeze()
+    settle_collector()
     options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                    ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws=GuardedWebSocket,
                    timeout_graceful_shutdown=3)
