@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import functools
 import secrets
 import time
 from collections import defaultdict, deque
@@ -128,6 +129,8 @@ class JoinLimiter:
                 del self.failures[key]
 
 
+# A room's phones come from a few hundred addresses, each seen at its join and at every connection.
+@functools.lru_cache(maxsize=4096)
 def network_of(address: str) -> str:
     """What one guesser controls: an IPv4 address, or an IPv6 /64 (one subscriber's prefix, in
     which a script can take a new address for every try)."""
