@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import sqlite3
 import threading
 
@@ -226,6 +227,25 @@ def test_a_page_loaded_while_a_change_is_on_its_way_shows_it_once(room):
         for frame in bob.frames + await bob.quiet(0.5):
             page.apply(frame)
         assert page.region("stage").count("pendant le chargement") == shown
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
+
+
+def test_every_phone_connection_sends_small_frames_at_once(room):
+    """Nagle's algorithm is off on the server's side of every websocket: a frame that follows
+    another (a note after an acknowledgement) leaves at once instead of waiting for the phone to
+    acknowledge the first, which phones delay by tens of milliseconds. run.py's listening socket
+    must say it is TCP for asyncio to turn it off on the connections it accepts."""
+    server, workshop_id, board, alice, bob, gate = room
+    gate.open.set()
+
+    async def scenario():
+        await online(alice, bob)
+        def flags():
+            return [client.wire.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                    for client in server.app.state.hub.room(workshop_id).clients]
+        assert server.call(flags) == [1, 1]
         await alice.close()
         await bob.close()
     asyncio.run(scenario())
