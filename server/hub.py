@@ -223,7 +223,9 @@ class Room:
         started = time.thread_time()
         fresh, self.fresh = self.fresh, set()
         dirty, self.dirty = self.dirty, set()
-        for feed in fresh:
+        # Smallest feeds first: the projector and the console (one reader each, that the whole
+        # room watches or steers by) do not wait behind the writes to every phone.
+        for feed in sorted(fresh, key=_readers):
             # The lowest place a reader of this feed is left at, for trim (a dirty client
             # delivered below only moves on).
             low = feed.end
@@ -341,6 +343,10 @@ class Room:
         for client in list(self.clients):
             if client.seq_behind() and client.sending is None:
                 self._deliver(client)
+
+
+def _readers(feed) -> int:
+    return len(feed.clients)
 
 
 class Hub:

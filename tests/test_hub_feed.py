@@ -184,3 +184,33 @@ def test_clients_at_the_same_place_share_one_frame_and_nobody_gets_another_ones_
     wire = frames["bob"].wire
     # A server's unmasked final text frame: the payload's length, then the payload as it is.
     assert wire == bytes([0x81, len(frames["bob"].data)]) + frames["bob"].text.encode()
+
+
+def test_the_projector_and_the_console_get_a_change_before_the_phones():
+    """Each tick writes the smallest feeds first: the projector the room watches and the console
+    the facilitator steers by do not wait behind the writes to every phone, even when the phones
+    came first."""
+    written = []
+
+    class Logged(Socket):
+        def __init__(self, who):
+            super().__init__()
+            self.who = who
+
+        async def send_text(self, text: str) -> None:
+            written.append(self.who)
+
+    async def scenario():
+        hub = Hub()
+        room = hub.room("w1")
+        for view, count in (("participant", 50), ("screen", 1), ("facilitator", 1)):
+            for i in range(count):
+                room.add(hub.client(Logged(view), view, f"{view}{i}" if view != "screen" else None, "fr"))
+        for n in range(3):
+            room.publish(lambda view, locale, n=n: f"<p>{view}-{n}</p>", seq=n + 1)
+            await asyncio.sleep(0.05)
+        assert len(written) >= 3 * 52
+        for start in range(0, len(written), 52):
+            assert sorted(written[start:start + 2]) == ["facilitator", "screen"], written[start:start + 3]
+            assert set(written[start + 2:start + 52]) == {"participant"}
+    asyncio.run(scenario())
