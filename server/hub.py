@@ -40,7 +40,10 @@ MAX_TICK = 0.5
 # FLUSH_SHARE = 0.5), plus how late the flush started (how far behind the loop is), so a room whose
 # frames are cheap keeps TICK whatever its size and a plenary's phones get fewer, larger frames
 # only while the server is busy. CPU, not wall time: on a shared machine the wall time of a flush
-# counts the time the process waited for a core.
+# counts the time the process waited for a core. Lateness counts only as far as the flush before
+# was late too: a loop that cannot keep up is late flush after flush, while one pause (a young
+# collection, a console's first panel) made the next tick as long as itself, and a plenary's
+# phones waited 130 ms and more for the tick after it.
 FLUSH_SHARE = 0.5
 # Seconds a sequence number may wait for a frame to ride with before it is sent alone.
 SEQ_DELAY = 2.0
@@ -93,6 +96,8 @@ class Room:
         self._flush_at = 0.0
         self._last_flush = float("-inf")
         self._tick = TICK
+        # How late the last flush started.
+        self._late = 0.0
         # The pending send of sequence numbers that found no frame to ride with.
         self._seq_due: asyncio.TimerHandle | None = None
         # While changes decided here are on their way to disk, what the room would send waits in
@@ -241,7 +246,9 @@ class Room:
             self._guarded(client, now)
         took = time.thread_time() - started
         self._last_flush = loop.time()
-        self._tick = min(MAX_TICK, max(TICK, took * (1 / FLUSH_SHARE - 1) + max(0.0, late)))
+        behind = min(max(0.0, late), self._late)
+        self._late = max(0.0, late)
+        self._tick = min(MAX_TICK, max(TICK, took * (1 / FLUSH_SHARE - 1) + behind))
         if self.fresh or self.dirty:
             self.wake()
 

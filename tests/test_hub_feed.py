@@ -214,3 +214,29 @@ def test_the_projector_and_the_console_get_a_change_before_the_phones():
             assert sorted(written[start:start + 2]) == ["facilitator", "screen"], written[start:start + 3]
             assert set(written[start + 2:start + 52]) == {"participant"}
     asyncio.run(scenario())
+
+
+def test_one_late_flush_does_not_lengthen_the_next_tick_but_a_loop_that_stays_behind_does():
+    """The tick grows with how late flushes start only when they are late one after another (a
+    loop that cannot keep up); a single pause (a collection, a big render) must not make the
+    room's next frames wait as long as the pause itself."""
+    from server.hub import TICK
+
+    async def scenario():
+        room, clients = room_of([("participant", f"p{i}", "fr") for i in range(5)])
+        loop = asyncio.get_running_loop()
+
+        def late_flush(late: float) -> float:
+            room.publish(lambda view, locale: "<p>n</p>", seq=1)
+            if room._flush_due is not None:
+                room._flush_due.cancel()
+            room._flush_at = loop.time() - late
+            room.flush()
+            return room.tick()
+        assert late_flush(0.0) < 0.05
+        assert late_flush(0.3) < 0.05          # one pause
+        assert late_flush(0.0) < 0.05
+        late_flush(0.3)
+        assert late_flush(0.3) >= 0.3 - TICK   # behind twice in a row
+        assert late_flush(0.0) < 0.05          # caught up
+    asyncio.run(scenario())
