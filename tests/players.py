@@ -125,7 +125,11 @@ class Person:
         self.backlog = []
         self.socket = await websockets.connect(
             url, origin=origin or self.server.url,
-            additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"}, compression=compression)
+            additional_headers={"Cookie": self.cookie_header(), "Accept-Language": "fr"}, compression=compression,
+            # A browser takes every frame off the socket as it comes, whatever the page does; the
+            # library's default (stop reading past 16 unread frames) would make a phone that sends
+            # a burst before reading its answers look like a slow reader to the server.
+            max_queue=None)
         if hello:
             await self.send({"type": "hello", "last_seq": self.seq})
         return self.socket
