@@ -58,7 +58,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
     # Named TCP (not left at 0): asyncio turns Nagle's algorithm off only on sockets whose protocol
     # says TCP, and an accepted socket takes its listener's. With it on, a frame that follows
     # another before the phone acknowledged the first waited for that acknowledgement, which
-    # phones delay by up to 40 ms (200 ms on some): a fifth of a room got each note that late.
+    # phones delay by up to 40 ms (200 ms on some): bench/latency.py's room of 200 received each
+    # note over 25 ms instead of 6 (docs/performance.md).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)

@@ -268,8 +268,9 @@ def settle_collector() -> None:
     What is alive then (modules, templates, the workshops read back) stays alive: frozen, the
     collector's full passes need not scan it again. And the passes come less often. A phone's
     connection is a hundred-odd objects that live as long as it does; with Python's defaults, a
-    room of 2,000 arriving set off a full pass each time the heap grew by a quarter, seven or eight
-    in a join storm, the last ones stopping the loop 150–200 ms each, a fifth of the storm's CPU.
+    room of 2,000 arriving set off a full pass each time the heap grew by a quarter, six to eight
+    in a join storm, the last ones stopping the loop 140–200 ms each, up to a fifth of the storm's
+    CPU.
     Counted every 10,000 allocations instead of every 700, the full pass is considered fourteen
     times less often; cycles still die young in the young passes."""
     gc.set_threshold(YOUNG_COLLECTION_EVERY, 10, 10)

@@ -6,10 +6,10 @@ participant id this browser joined as (`p`) or facilitates as (`f`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
-import functools
 import secrets
 import time
 from collections import defaultdict, deque

@@ -237,11 +237,11 @@ def test_every_phone_connection_sends_small_frames_at_once(room):
     another (a note after an acknowledgement) leaves at once instead of waiting for the phone to
     acknowledge the first, which phones delay by tens of milliseconds. run.py's listening socket
     must say it is TCP for asyncio to turn it off on the connections it accepts."""
-    server, workshop_id, board, alice, bob, gate = room
-    gate.open.set()
+    server, workshop_id, _, alice, bob, _ = room
 
     async def scenario():
         await online(alice, bob)
+
         def flags():
             return [client.wire.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
                     for client in server.app.state.hub.room(workshop_id).clients]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from server.hub import Hub
+from server.hub import TICK, Hub
 
 SYNC = re.compile(r'<div id="sync"[^>]*></div>$')
 
@@ -220,7 +220,6 @@ def test_one_late_flush_does_not_lengthen_the_next_tick_but_a_loop_that_stays_be
     """The tick grows with how late flushes start only when they are late one after another (a
     loop that cannot keep up); a single pause (a collection, a big render) must not make the
     room's next frames wait as long as the pause itself."""
-    from server.hub import TICK
 
     async def scenario():
         room, clients = room_of([("participant", f"p{i}", "fr") for i in range(5)])
