@@ -114,10 +114,10 @@ async def live(websocket: WebSocket) -> None:
 async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person_key) -> None:
     workshops = app.state.workshops
     view = role
-    raw = websocket.scope.get(RAW_SEND)
-    # Frames go straight to the server's send, past the middleware's send wrappers (which look
-    # only at HTTP responses): every frame to every client paid for them.
-    send = (lambda text: raw({"type": "websocket.send", "text": text})) if raw is not None else None
+    raw = websocket.scope[RAW_SEND]
+    # Frames go straight to the server's send, past the session middleware's send wrapper (which
+    # looks only at HTTP responses): every frame to every client paid for it.
+    send = lambda text: raw({"type": "websocket.send", "text": text})  # noqa: E731
     client = app.state.hub.client(websocket, view, participant, locale, proxy_by, send,
                                   websocket.scope.get(WIRE))
     room = app.state.hub.room(ws.id)
