@@ -50,6 +50,8 @@ class Workshops:
         self.by_code: dict[str, str] = {}
         # Refreshes of presence waiting for their time: workshop id -> (loop time, handle).
         self._presence_due: dict[str, tuple[float, asyncio.Handle]] = {}
+        # Workshops whose pending refresh must reach every page, not only the facilitators'.
+        self._presence_everyone: set[str] = set()
         self._frames: dict[tuple, str] = {}
         # What the facilitators' people panels show, by workshop (see `_people_changed`).
         self._panels: dict[str, tuple] = {}
@@ -269,7 +271,9 @@ class Workshops:
         if any(event["type"].startswith("participant.") for event in stored):
             self.presence_soon(ws)
         elif any("board" in event and event.get("by") for event in stored):
-            self.presence_soon(ws, max(PRESENCE_DELAY, CONTRIBUTIONS_DELAY_PER_PERSON * len(ws.participants)))
+            # Contributions change only the facilitator's panel, not who is online.
+            self.presence_soon(ws, max(PRESENCE_DELAY, CONTRIBUTIONS_DELAY_PER_PERSON * len(ws.participants)),
+                               panel_only=True)
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
         if any(event["type"] in ("participant.joined", "participant.removed") or (
@@ -340,21 +344,26 @@ class Workshops:
             html = self._frames[key] = render.frame(ws, client.view, client.locale)
         client.push(html + own, seq=ws.seq)
 
-    def presence_soon(self, ws: Workshop, delay: float | None = None) -> None:
+    def presence_soon(self, ws: Workshop, delay: float | None = None, panel_only: bool = False) -> None:
         """Presence and contribution counts, refreshed within `delay` seconds, once for all that
         happens meanwhile (by default a delay that grows with the room, up to PRESENCE_DELAY).
 
         Each refresh goes to every page and re-renders the facilitator's whole people panel: done
         per arrival, 2,000 phones joining cost O(N²) frames. The refresh shows the room as it is
-        when it runs, so nothing that happened meanwhile is missed.
+        when it runs, so nothing that happened meanwhile is missed. With `panel_only` (what
+        changed is who contributed, not who is online) it goes to the facilitators' pages alone,
+        unless a refresh for everyone is asked for before it runs.
         """
         if delay is None:
             delay = min(PRESENCE_DELAY, PRESENCE_DELAY_PER_CLIENT * len(self.hub.room(ws.id).clients))
+        if not panel_only:
+            self._presence_everyone.add(ws.id)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             # No event loop (a test driving the shell by hand): nothing can wait, refresh now.
-            self.presence(ws)
+            self._presence_everyone.discard(ws.id)
+            self.presence(ws, everyone=not panel_only)
             return
         when = loop.time() + delay
         due = self._presence_due.get(ws.id)
@@ -365,11 +374,18 @@ class Workshops:
 
         def refresh() -> None:
             self._presence_due.pop(ws.id, None)
-            self.presence(ws)
+            everyone = ws.id in self._presence_everyone
+            self._presence_everyone.discard(ws.id)
+            self.presence(ws, everyone)
         # uvloop answers a time already past with a plain Handle, which has no when(): keep our own.
         self._presence_due[ws.id] = when, loop.call_at(when, refresh)
 
-    def presence(self, ws: Workshop) -> None:
+    def presence(self, ws: Workshop, everyone: bool = True) -> None:
+        """Publishes the online count and the people panel; not `everyone`: the panel alone.
+
+        A page's count changes only when someone connects or leaves, which asks for everyone: a
+        plenary's contributions refreshed every page's unchanged count every few seconds, a
+        frame to each of 2,000 phones."""
         room = self.hub.room(ws.id)
         online = room.online()
         if self.broker is not None:
@@ -377,7 +393,8 @@ class Workshops:
             online = set(online) | self.remote_online.get(ws.id, set())
         online = set(online)
         changed, counted, added = self._people_changed(ws, room, online) or (None, (), ())
-        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed, counted, added))
+        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed, counted, added)
+                     if everyone or view == FACILITATOR else "")
 
     def _people_changed(self, ws: Workshop, room, online: set[str]):
         """The people whose item on the facilitator's panel changed since the last refresh, those

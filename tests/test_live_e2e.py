@@ -231,6 +231,44 @@ def test_live_count_of_people_connected(server):
     run(scenario())
 
 
+def test_contributions_refresh_the_console_alone_and_arrivals_every_page(server):
+    """Who contributed shows on the console only: the phones' count of people connected did not
+    change, and a plenary's contributions re-sent it to every phone every few seconds."""
+    async def scenario():
+        host, alice, bob, screen, screen_query, workshop = room(server)
+        await host.connect(view="facilitator")
+        await alice.connect()
+        await bob.connect()
+        await screen.connect(view="screen", query=screen_query)
+        await bob.wait_for("3 personnes connectées")
+        await screen.wait_for("3 personnes connectées")
+        await host.wait_for("3 personnes connectées")
+        await bob.quiet(0.5)
+        await screen.quiet(0.1)
+        seen_by_bob, seen_by_screen = len(bob.frames), len(screen.frames)
+
+        op = await alice.act({**ITEM, "text": "Un guichet unique pour les démarches"})
+        await alice.ack(op)
+        who = re.search(r'<li id="person-([^"]+)"((?!</li>).)*Alice', "".join(host.frames), re.S).group(1)
+        await host.wait_for(re.compile(rf'id="(person|contrib)-{who}"((?!</li>).)*1 contribution<', re.S).search,
+                            timeout=5)
+        await bob.quiet(0.3)
+        await screen.quiet(0.1)
+        assert any("Un guichet unique" in frame for frame in bob.frames[seen_by_bob:])
+        assert not [f for f in bob.frames[seen_by_bob:] + screen.frames[seen_by_screen:] if 'id="online"' in f]
+
+        # Someone arrives: every page counts them.
+        carol = Person(server)
+        assert carol.join(workshop["code"], "Carole").status_code == 303
+        await carol.connect()
+        for page in (bob, screen, host, carol):
+            await page.wait_for("4 personnes connectées")
+        for page in (host, alice, bob, screen, carol):
+            await page.close()
+
+    run(scenario())
+
+
 def test_oversized_uploads_are_refused_before_being_read(server):
     host = Person(server)
     workshop = host.create_workshop()
