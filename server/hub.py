@@ -231,17 +231,7 @@ class Room:
         # Smallest feeds first: the projector and the console (one reader each, that the whole
         # room watches or steers by) do not wait behind the writes to every phone.
         for feed in sorted(fresh, key=_readers):
-            # The lowest place a reader of this feed is left at, for trim (a dirty client
-            # delivered below only moves on).
-            low = feed.end
-            for client in list(feed.clients):
-                try:
-                    self._deliver(client, now)
-                except Exception:
-                    self._failed(client)
-                if client.pos < low:
-                    low = client.pos
-            feed.trim(low)
+            self._deliver_feed(feed, now)
         for client in dirty:
             self._guarded(client, now)
         took = time.thread_time() - started
@@ -251,6 +241,44 @@ class Room:
         self._tick = min(MAX_TICK, max(TICK, took * (1 / FLUSH_SHARE - 1) + behind))
         if self.fresh or self.dirty:
             self.wake()
+
+    def _deliver_feed(self, feed: Feed, now: float) -> None:
+        """Delivers a feed's new parts to its readers, then forgets what all of them passed.
+
+        Most readers of a busy room have nothing of their own and stand where the others do:
+        they get the same frame, written without `_deliver`'s questions (a few calls a reader,
+        a fifth of what a note cost the server beyond the writes themselves at 1,000 phones)."""
+        end, seq, limit = feed.end, self.seq, None
+        # The lowest place a reader of this feed is left at, for trim (a dirty client
+        # delivered below only moves on).
+        low = end
+        start = frame = None
+        for client in list(feed.clients):
+            try:
+                if (client.own or client.acks or client.refused or client.overflow or client.stopped
+                        or client.seq is not None or client.closing is not None or client.sending is not None
+                        or client.wire is None or client.arrival_seq == seq or client.room is not self):
+                    self._deliver(client, now)
+                elif client.pos == start:
+                    # The frame the reader before got: what take_frame would give it.
+                    client.pos, client.sent_seq, client.last_sent = end, seq, now
+                    if not client.wire.write_now(frame):
+                        self._write(client, frame)
+                else:
+                    if limit is None:
+                        limit = client.limit
+                    if client.pos >= end or end - client.pos > limit or client.limit != limit:
+                        self._deliver(client, now)
+                    else:
+                        start = client.pos
+                        frame = client.take_frame()
+                        client.last_sent = now
+                        self._write(client, frame)
+            except Exception:
+                self._failed(client)
+            if client.pos < low:
+                low = client.pos
+        feed.trim(low)
 
     def _guarded(self, client: Client, now: float | None = None) -> None:
         """One client's failure must not cost the rest of the room its frames."""

@@ -239,3 +239,82 @@ def test_one_late_flush_does_not_lengthen_the_next_tick_but_a_loop_that_stays_be
         assert late_flush(0.3) >= 0.3 - TICK   # behind twice in a row
         assert late_flush(0.0) < 0.05          # caught up
     asyncio.run(scenario())
+
+
+class Wire:
+    """A connection that writes a frame without a coroutine (server/wsprotocol.py's), or says it
+    cannot when its buffer is `full`, for the client's coroutine send to wait instead."""
+
+    def __init__(self, socket: Socket):
+        self.socket, self.full = socket, False
+
+    def write_now(self, frame) -> bool:
+        if self.full:
+            return False
+        self.socket.frames.append(frame.text)
+        return True
+
+
+def test_readers_written_without_questions_get_what_each_would_get_alone():
+    """The flusher writes the readers of a feed who have nothing of their own and stand where the
+    others do without asking each what it is due. Against rooms whose clients are asked (no
+    direct write), the same random play must give every client the same frames."""
+    import random
+
+    async def play(direct: bool, seed: int) -> list[list[str]]:
+        rng = random.Random(seed)
+        hub = Hub(8)
+        room = hub.room("w1")
+        clients = []
+
+        def arrive():
+            socket = Socket()
+            view = rng.choice(["participant", "participant", "screen"])
+            client = hub.client(socket, view, f"p{len(clients)}", "fr", wire=Wire(socket) if direct else None)
+            room.add(client)
+            clients.append(client)
+        def hold():
+            for handle in (room._flush_due, room._soon):
+                if handle is not None:
+                    handle.cancel()
+            room._flush_due = room._soon = None
+        for _ in range(6):
+            arrive()
+        seq = 0
+        for step in range(120):
+            roll = rng.random()
+            if roll < 0.45:
+                seq += 1
+                room.publish(lambda view, locale, n=step: f"<p>{view}-{n}</p>",
+                             seq=seq if rng.random() < 0.9 else None)
+            elif roll < 0.55:
+                seq += 1
+                # A change that swaps one element whole: a later one supersedes it in the feed.
+                room.publish(lambda view, locale, n=step: f'<b id="tally" hx-swap-oob="true">{n}</b>', seq=seq)
+            elif roll < 0.7:
+                rng.choice(clients).push(f"<i>own-{step}</i>" if rng.random() < 0.5 else "", ack=f"op{step}")
+            elif roll < 0.75:
+                arrive()
+            elif roll < 0.8:
+                # The same client is stuck or not in both plays: its frames wait, then go.
+                wire = clients[rng.randrange(len(clients))].wire
+                if wire is not None:
+                    wire.full = not wire.full
+            elif roll < 0.83:
+                rng.choice(clients).finish(1000)
+            # Ticks by hand, at the same steps in both plays: the loop's clock would group parts
+            # into frames differently from one run to the next.
+            hold()
+            if rng.random() < 0.4:
+                room.flush()
+                hold()
+            await asyncio.sleep(0)
+        for _ in range(3):
+            room.flush()
+            hold()
+            await asyncio.sleep(0)
+        return [client.socket.frames + [f"closed {client.socket.closed}", f"overflow {client.overflow}"]
+                for client in clients]
+
+    for seed in range(8):
+        assert asyncio.run(play(True, seed)) == asyncio.run(play(False, seed)), seed
