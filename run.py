@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     from server import privacy
     from server.app import create_app, settle_collector
     from server.settings import Settings
+    from server.httpprotocol import BoundedHttpTools
     from server.wsprotocol import GuardedWebSocket
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
     settle_collector()
-    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False, http=BoundedHttpTools,
                    ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws=GuardedWebSocket,
                    timeout_graceful_shutdown=3)
     if args.workers > 1:

@@ -289,6 +289,42 @@ def test_oversized_uploads_are_refused_before_being_read(server):
     assert "Atelier test" in host.http.get(f"/a/{workshop['id']}/animation").text
 
 
+def test_an_endless_request_head_is_refused_and_a_body_read_with_its_head_is_not(server):
+    """A header line that never ends would be kept in memory for as long as it grows: past 16 KiB
+    of head the request gets a 400 and its connection is closed. A body that arrives in the same
+    read as a short head is the body, not more head."""
+    import socket
+
+    def exchange(payload: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(payload)
+            received = b""
+            while True:
+                try:
+                    chunk = sock.recv(65536)
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break
+                received += chunk
+            return received
+
+    endless = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * (64 * 1024)
+    answer = exchange(endless)
+    assert answer.startswith(b"HTTP/1.1 400") and answer.endswith(b"Request head too large.")
+
+    body = b"title=" + b"t" * 60_000 + b"&territory=QPV"
+    head = (f"POST /ateliers HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nOrigin: {server.url}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    answer = exchange(head + body)
+    assert b"Request head too large." not in answer
+    # The application read the form and answered it (a page saying the title is too long).
+    assert b"content-type: text/html" in answer, answer[:300]
+    # The server still serves.
+    assert Person(server).http.get("/").status_code == 200
+
+
 def test_phones_with_and_without_compression_read_the_same_changes(server):
     """Frames to phones that did not negotiate compression are framed once for all of them
     (server/feed.py's Frame); those that did compress each with their own context."""
