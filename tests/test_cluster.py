@@ -111,9 +111,8 @@ def test_phones_on_two_processes_see_every_change_in_the_same_order(pair):
         assert orders[0] == orders[1] and sorted(orders[0]) == sorted(sent)
         # Both processes count everyone connected, wherever they are: what the page shows is the
         # last count it was sent (which may have come before the ideas).
-        shown = lambda person: re.findall(r"(\d+) personnes? connectées?", "".join(person.frames))[-1:]  # noqa: E731
         for person in (alice, bob):
-            if shown(person) != ["2"]:
+            if re.findall(r"(\d+) personnes? connectées?", "".join(person.frames))[-1:] != ["2"]:
                 await person.wait_for("2 personnes connectées", timeout=10)
 
     run(scenario())
