@@ -174,8 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     capacity = raise_descriptor_limit()
     from server import privacy
     from server.app import create_app, settle_collector
-    from server.settings import Settings
     from server.httpprotocol import BoundedHttpTools
+    from server.settings import Settings
     from server.wsprotocol import GuardedWebSocket
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -205,9 +205,9 @@ def main(argv: list[str] | None = None) -> None:
         segno.make(join, error="m").terminal(compact=True)
     sys.stdout.flush()
     settle_collector()
-    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False, http=BoundedHttpTools,
-                   ws_max_size=settings.ws_max_size, ws_per_message_deflate=True, ws=GuardedWebSocket,
-                   timeout_graceful_shutdown=3)
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                   http=BoundedHttpTools, ws_max_size=settings.ws_max_size, ws_per_message_deflate=True,
+                   ws=GuardedWebSocket, timeout_graceful_shutdown=3)
     if args.workers > 1:
         serve_workers(settings, args.workers, sock, options)
     else:

@@ -246,8 +246,8 @@ class Room:
         """Delivers a feed's new parts to its readers, then forgets what all of them passed.
 
         Most readers of a busy room have nothing of their own and stand where the others do:
-        they get the same frame, written without `_deliver`'s questions (a few calls a reader,
-        a fifth of what a note cost the server beyond the writes themselves at 1,000 phones)."""
+        they get the same frame, written without `_deliver`'s questions (six calls a reader:
+        2 µs in a room of 1,000, a third of what asyncio's write and the send under it cost)."""
         end, seq, limit = feed.end, self.seq, None
         # The lowest place a reader of this feed is left at, for trim (a dirty client
         # delivered below only moves on).
