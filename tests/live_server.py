@@ -23,6 +23,7 @@ import uvicorn
 
 from players import ROOT, free_port
 from server.app import create_app
+from server.httpprotocol import BoundedHttpTools
 from server.settings import Settings
 from server.wsprotocol import GuardedWebSocket
 
@@ -69,7 +70,7 @@ class LiveServer:
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                 access_log=False, ws_max_size=self.settings.ws_max_size,
                                 ws_per_message_deflate=True, timeout_graceful_shutdown=2,
-                                log_config=None, ws=GuardedWebSocket)
+                                log_config=None, http=BoundedHttpTools, ws=GuardedWebSocket)
         self.server = uvicorn.Server(config)
         # The same listening socket as run.py's (its send buffer bound matters to slow readers).
         sockets = [listening_socket("127.0.0.1", self.port)]
