@@ -1,6 +1,6 @@
 """Figure 3b, the plenary on PostgreSQL: one machine against two machines sharing the database.
 
-`python bench/plenary_pg.py [--quick] [--phones N] [--rounds N] [--postgres URL] [--cases one two ...]`.
+`python bench/plenary_pg.py [--quick] [--phones N] [--rate R] [--rounds N] [--postgres URL] [--cases one two ...]`.
 The plenary of bench/plenary.py (a levers board voting with live tallies, the same votes, the
 same vote-to-tally samples at 50 observer phones) on a PostgreSQL database, in these cases
 taking turns (one, two, one, two: two rounds by default), each room on fresh servers and a
@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser = argparse.ArgumentParser(description="The plenary on one machine and on two sharing PostgreSQL")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK['phones']} phones, one short run per case")
     parser.add_argument("--phones", type=int, help=f"phones in the room (default {PHONES:,})")
+    parser.add_argument("--rate", type=float, help=f"votes a second in the room (default {plenary.RATE:g})")
     parser.add_argument("--postgres", help="postgresql:// URL of a database to use (default: a throwaway cluster)")
     parser.add_argument("--cases", nargs="*", choices=list(CASES), default=["one", "two"])
     parser.add_argument("--rounds", type=int, help="rooms per case, the cases taking turns (default 2, 1 with --quick)")
@@ -138,6 +139,8 @@ def main(argv: list[str] | None = None) -> dict | None:
         sizes["rounds"] = args.rounds
     if args.phones:
         sizes["phones"] = args.phones
+    if args.rate:
+        sizes["rate"] = args.rate
     with m.postgres(args.postgres) as database:
         if database is None:
             return None

@@ -21,7 +21,8 @@ from boards.state import apply, replay
 from . import auth, render
 from .i18n import translate
 from .hub import Client, Hub
-from .store import Store, StoreLost, now, stamp
+from .lockstep import LockstepWriter
+from .store import Store, StoreLost, is_postgres, now, stamp
 from .writer import Writer
 
 log = logging.getLogger("maillage.workshops")
@@ -121,10 +122,24 @@ class Workshops:
         return joined[0]["participant"]
 
     def start_writer(self, **options) -> None:
-        """Actions from the live boards are written by group commit from now on (one process only:
-        with several, each decision must read the others' latest events in its own transaction)."""
-        if self.broker is None and self.writer is None:
+        """Actions from the live boards are written by group commit from now on: decided at once
+        by a process alone, decided under the workshop's lock by processes sharing PostgreSQL
+        (server/lockstep.py). Processes sharing an SQLite file decide each on the loop."""
+        if self.writer is not None:
+            return
+        if self.broker is None:
             self.writer = Writer(self.store, self.hub, self._write_failed, **options)
+        elif is_postgres(self.store.target):
+            self.writer = LockstepWriter(self.store, self.hub, self._write_failed,
+                                         seq_of=lambda workshop_id: self.states[workshop_id].seq,
+                                         caught=self._caught_under_lock, published=self._published, **options)
+
+    def _caught_under_lock(self, workshop_id: str, events: list[dict]) -> None:
+        ws = self.states[workshop_id]
+        self._broadcast_each(ws, [event for event in events if event["seq"] > ws.seq])
+
+    def _published(self, workshop_id: str) -> None:
+        self.broker.notify(workshop_id, self.states[workshop_id].seq)
 
     def stop_writer(self) -> None:
         if self.writer is not None:
@@ -133,7 +148,8 @@ class Workshops:
 
     def settle(self, workshop_id: str) -> None:
         """Waits until everything decided for this workshop is on disk (and sent), before the disk
-        is read or written some other way."""
+        is read or written some other way (with several processes, every workshop's: the writer's
+        open transaction would hold a lock this process's next write may need)."""
         if self.writer is not None:
             self.writer.drain(workshop_id)
 
@@ -141,12 +157,27 @@ class Workshops:
         """`join`, written with the live actions of the moment: a join storm costs a few commits."""
         if self.writer is None:
             return self.join(ws, name, organisation, previous=previous)
-        joined = rules.join(ws, name, organisation, PARTICIPANT, previous)
-        self._decide(ws, joined, None, None)
+        joined: list[dict] = []
+        refused: list[Refusal] = []
+
+        def decide() -> None:
+            try:
+                joined[:] = rules.join(ws, name, organisation, PARTICIPANT, previous)
+            except Refusal as refusal:
+                refused.append(refusal)
+                return
+            self._decide(ws, joined, None, None)
+        if isinstance(self.writer, LockstepWriter):
+            self._relay_up()
+            self.writer.defer(ws.id, decide)
+        else:
+            decide()
         try:
             await self.writer.written(ws.id)
         except Exception:
             raise Rejected(N_("Erreur du serveur : l'action n'a pas été enregistrée.")) from None
+        if refused:
+            raise refused[0]
         return joined[0]["participant"]
 
     def _decide(self, ws: Workshop, decide, participant: str | None, op: str | None) -> bool:
@@ -184,8 +215,7 @@ class Workshops:
         committed meanwhile are folded in, so it always decides on the latest state.
         Returns False when `op` was already applied (a retry), True otherwise.
         """
-        if self.broker is not None and not self.broker.healthy:
-            raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
+        self._relay_up()
         # Written now, after whatever the live boards decided before it.
         self.settle(ws.id)
         for attempt in (1, 2):
@@ -214,6 +244,10 @@ class Workshops:
         if stored and self.broker is not None:
             self.broker.notify(ws.id, ws.seq)
         return not seen
+
+    def _relay_up(self) -> None:
+        if self.broker is not None and not self.broker.healthy:
+            raise Rejected(N_("Le relais entre serveurs est indisponible : rien n'a été enregistré. Réessayez dans un instant."))
 
     def _read_new(self, ws: Workshop, always: bool = False) -> list[dict]:
         """Events other processes committed since this state was last brought up to date (not folded yet)."""
@@ -309,10 +343,33 @@ class Workshops:
             act = parse(message)
             actor = Actor(client.participant, role, client.proxy_by)
             decide = lambda ws: rules.decide(ws, actor, act)  # noqa: E731
+            if isinstance(self.writer, LockstepWriter):
+                self._relay_up()
+                # Decided at this workshop's next turn at the lock, answered then.
+                self.writer.defer(ws.id, lambda: self._perform_locked(ws, client, decide, op))
+                return
             if self.writer is not None:
                 self._decide(ws, decide, client.participant if op else None, op)
             else:
                 self.commit(ws, decide, client.participant if op else None, op)
+            if op:
+                client.push(ack=op)
+        except Refusal as refusal:
+            client.push(render.notice(client.locale, refusal), refused=op)
+
+    def _perform_locked(self, ws: Workshop, client: Client, decide, op: str | None) -> None:
+        def guarded(ws: Workshop) -> list[dict]:
+            # A decision that fails is this action's alone, as on one process (server/live.py):
+            # only a failed fold abandons the batch.
+            try:
+                return decide(ws)
+            except Refusal:
+                raise
+            except Exception:
+                log.exception("action failed")
+                raise Rejected(N_("Erreur du serveur : l'action n'a pas été enregistrée.")) from None
+        try:
+            self._decide(ws, guarded, client.participant if op else None, op)
             if op:
                 client.push(ack=op)
         except Refusal as refusal:

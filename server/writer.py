@@ -59,6 +59,8 @@ class Line:
 
 
 class Writer:
+    line_class = Line
+
     def __init__(self, store: Store, hub, failed: Callable[[str], None], loop=None, pool=None):
         """`loop` and `pool` stand for the running event loop and the writer thread (a test may
         give its own, that runs their callbacks and writes when it chooses)."""
@@ -81,7 +83,7 @@ class Writer:
         """The workshop's line, opened if need be: from now on what its room sends waits for it."""
         line = self.lines.get(workshop_id)
         if line is None:
-            line = self.lines[workshop_id] = Line()
+            line = self.lines[workshop_id] = self.line_class()
             self.hub.room(workshop_id).defer_to = line.open.parts
         return line
 
@@ -98,6 +100,9 @@ class Writer:
         if op is not None and participant is not None:
             line.open.ops.append((participant, op, seq))
             line.ops.add((participant, op))
+        self._wake(workshop_id, line)
+
+    def _wake(self, workshop_id: str, line: Line) -> None:
         if line.flying is None and not line.sealing:
             # Everything decided in this turn of the loop goes in the same write (and a line opened
             # for nothing closes there).

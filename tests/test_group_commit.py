@@ -249,3 +249,44 @@ def test_every_phone_connection_sends_small_frames_at_once(room):
         await alice.close()
         await bob.close()
     asyncio.run(scenario())
+
+
+def test_a_batch_that_fails_under_the_lock_acknowledges_nothing_and_the_phone_sends_it_again(postgres):
+    """Machines sharing PostgreSQL decide a batch under the workshop's lock (server/lockstep.py): a
+    commit that fails there loses nothing acknowledged either, and leaves nothing on disk."""
+    from test_cluster import Redis
+
+    redis = Redis().start()
+    try:
+        with LiveServer(postgres.new_database(), broker_url=redis.url) as server:
+            workshop_id, board, alice, bob, gate = _seated(server)
+            assert type(server.app.state.workshops.writer).__name__ == "LockstepWriter"
+
+            async def scenario():
+                await online(alice, bob)
+                before = gate.count
+                await alice.ack(await alice.act({**NOTE, "board": board, "text": "gardée"}))
+                assert gate.count == before + 1
+                gate.fail_next = True
+                op = await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"})
+                with pytest.raises(Exception):
+                    for _ in range(50):
+                        assert f'data-ack="{op}' not in await alice.next_frame(5)
+                assert alice.socket.close_code == 1011
+                assert not any("perdue" in f for f in bob.frames)
+                assert stored_texts(server.db, workshop_id) == ["gardée"]
+                ws = server.app.state.workshops.states[workshop_id]
+                assert "perdue" not in repr(server.call(lambda: ws))
+                await alice.connect()
+                for _ in range(2):
+                    await alice.act({**NOTE, "board": board, "text": "perdue puis renvoyée"}, op=op)
+                    await alice.ack(op)
+                assert stored_texts(server.db, workshop_id) == ["gardée", "perdue puis renvoyée"]
+                with Store(str(server.db)) as store:
+                    on_disk = replay(workshop_id, store.events(workshop_id))
+                assert repr(on_disk) == repr(server.call(lambda: ws))
+                await alice.close()
+                await bob.close()
+            asyncio.run(scenario())
+    finally:
+        redis.stop()

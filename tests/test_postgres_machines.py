@@ -8,8 +8,11 @@ import asyncio
 import re
 import time
 
+import psycopg
+import pytest
+
 from players import ITEM, Person, Server
-from test_cluster import Redis, on
+from test_cluster import Redis, on, votes_through_both_never_exceed_the_budget
 
 TOKEN = "jeton-national-assez-long"
 
@@ -63,6 +66,100 @@ async def scenario(first: Server, second: Server) -> None:
     carol = Person(first)
     assert carol.join(other["code"], "Carol").status_code == 303
     assert "Atelier du Sud" in carol.http.get(f"/a/{other['id']}").text
+
+
+@pytest.fixture
+def machines(postgres):
+    url = postgres.new_database()
+    redis = Redis().start()
+    pair = [Server(url, extra=("--broker", redis.url)) for _ in range(2)]
+    try:
+        yield url, [machine.start() for machine in pair]
+    finally:
+        for machine in pair:
+            machine.stop()
+        redis.stop()
+
+
+def test_votes_through_two_machines_on_postgres_never_exceed_the_budget(machines):
+    """Each machine decides a batch of votes under the workshop's lock, against what the other
+    committed just before (server/lockstep.py)."""
+    _, (first, second) = machines
+    asyncio.run(votes_through_both_never_exceed_the_budget(first, second))
+
+
+def test_a_machine_waiting_for_a_workshop_s_lock_still_serves_its_pages(machines):
+    """While another machine holds a workshop, an action on it waits for its turn, unanswered, and
+    the machine meanwhile serves every other page; the action is decided and acknowledged once the
+    lock is free, against what was committed under it."""
+    url, (first, second) = machines
+
+    async def scenario():
+        host = Person(first)
+        workshop = host.create_workshop("Atelier partagé", "QPV des Tilleuls")
+        alice = Person(first)
+        assert alice.join(workshop["code"], "Alice").status_code == 303
+        await alice.connect()
+        await alice.wait_for('id="stage"')
+        with psycopg.connect(url) as holder:
+            # What another machine's decision holds: this workshop's lock, until its commit.
+            holder.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop["id"]])
+            op = await alice.act({**ITEM, "text": "Pendant le verrou"})
+            with pytest.raises(asyncio.TimeoutError):
+                await alice.ack(op, timeout=0.5)
+            started = time.monotonic()
+            assert host.http.get("/", timeout=5).status_code == 200
+            assert host.http.get(f"/j/{workshop['code']}", timeout=5).status_code == 200
+            served_in = time.monotonic() - started
+            holder.rollback()
+        await alice.ack(op, timeout=10)
+        await alice.wait_for("Pendant le verrou")
+        # Written once, and shown on the other machine too.
+        bob = on(second, alice)
+        await bob.connect()
+        await bob.wait_for("Pendant le verrou", timeout=10)
+        assert served_in < 5
+
+    asyncio.run(scenario())
+
+
+def test_a_form_written_while_phones_act_waits_for_their_batches_not_for_ever(machines):
+    """A form's change is written on the event loop, after the batches under way: it waits for them
+    to take the lock, be decided and written (the lock then held by this machine's own writer),
+    then takes its turn; nothing is lost or written twice."""
+    url, (first, _) = machines
+
+    async def scenario():
+        host = Person(first)
+        workshop = host.create_workshop("Atelier partagé", "QPV des Tilleuls")
+        alice = Person(first)
+        assert alice.join(workshop["code"], "Alice").status_code == 303
+        await alice.connect()
+        await alice.wait_for('id="stage"')
+        with psycopg.connect(url) as holder:
+            # Another machine's decision holds the lock: this machine's batch of ideas waits for it.
+            holder.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop["id"]])
+            ops = [await alice.act({**ITEM, "text": f"Idée {index}"}) for index in range(40)]
+            await asyncio.sleep(0.3)
+            # The template's boards are committed on the loop, after the ideas.
+            posting = asyncio.create_task(asyncio.to_thread(
+                host.http.post, f"/a/{workshop['id']}/modele", data={"template": "diagnostic"}, timeout=10))
+            await asyncio.sleep(0.3)
+            assert not posting.done()
+            holder.rollback()
+        assert (await posting).status_code == 303
+        for op in ops:
+            await alice.ack(op, timeout=10)
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT type, data FROM events WHERE workshop_id = %s ORDER BY seq",
+                                [workshop["id"]]).fetchall()
+        assert [sum(f'"Idée {index}"' in data for _, data in rows) for index in range(40)] == [1] * 40
+        # The workshop's first board, then, after every idea, the template's two new ones.
+        boards = [at for at, (kind, _) in enumerate(rows) if kind == "board.added"]
+        ideas = [at for at, (_, data) in enumerate(rows) if '"Idée ' in data]
+        assert len(boards) == 3 and boards[1] > ideas[-1]
+
+    asyncio.run(scenario())
 
 
 def test_a_workshop_deleted_on_postgres_is_gone_from_the_database(postgres):

@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 
 import psycopg
+import pytest
 
 from players import ITEM, Person, Server
+from test_cluster import Redis
 
 NAME = "maillage-coupure"
 
@@ -21,13 +23,19 @@ def cut(url: str) -> int:
                                 [NAME]).fetchall())
 
 
-def test_a_lost_database_connection_costs_no_action_and_no_restart(postgres):
+@pytest.mark.parametrize("relayed", [False, True], ids=["alone", "with-a-relay"])
+def test_a_lost_database_connection_costs_no_action_and_no_restart(postgres, relayed):
+    """Alone, the machine writes by group commit (server/writer.py); with a relay, by batches
+    decided under the workshop's lock (server/lockstep.py): both take a new connection."""
     url = postgres.new_database()
-    server = Server(f"{url}&application_name={NAME}").start()
+    redis = Redis().start() if relayed else None
+    server = Server(f"{url}&application_name={NAME}", extra=("--broker", redis.url) if relayed else ()).start()
     try:
         asyncio.run(scenario(server, url))
     finally:
         server.stop()
+        if redis is not None:
+            redis.stop()
 
 
 async def scenario(server: Server, url: str) -> None:
