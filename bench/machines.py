@@ -24,9 +24,29 @@ class Database:
 
     def __init__(self, url: str | None = None, cluster=None):
         self.url, self.cluster = url, cluster
+        self.relay: c.Process | None = None
 
     def new(self) -> str:
-        return self.cluster.new_database() if self.cluster else self.url
+        url = self.cluster.new_database() if self.cluster else self.url
+        if self.relay is not None:
+            url = url.replace(f"127.0.0.1:{self.cluster.port}/", f"127.0.0.1:{self.relay.port}/")
+        return url
+
+    @contextlib.contextmanager
+    def one_hop_away(self, delay_ms: float):
+        """From now on, servers reach the throwaway cluster through bench/netdelay.py: `delay_ms`
+        each way, as over a network."""
+        if not delay_ms:
+            yield self
+            return
+        port = c.free_port()
+        self.relay = c.Process([sys.executable, str(Path(__file__).with_name("netdelay.py")), str(port),
+                                str(self.cluster.port), str(delay_ms)], port, "netdelay", core=None).start()
+        try:
+            yield self
+        finally:
+            self.relay.stop()
+            self.relay = None
 
     @property
     def version(self) -> str:

@@ -1,6 +1,6 @@
 """Figure 3b, the plenary on PostgreSQL: one machine against two machines sharing the database.
 
-`python bench/plenary_pg.py [--quick] [--phones N] [--rate R] [--rounds N] [--postgres URL] [--cases one two ...]`.
+`python bench/plenary_pg.py [--quick] [--phones N] [--rate R] [--delay-ms D] [--rounds N] [--postgres URL] [--cases one two ...]`.
 The plenary of bench/plenary.py (a levers board voting with live tallies, the same votes, the
 same vote-to-tally samples at 50 observer phones) on a PostgreSQL database, in these cases
 taking turns (one, two, one, two: two rounds by default), each room on fresh servers and a
@@ -13,6 +13,9 @@ fresh database:
 - two-one-core: the same two machines both on core 0, the budget of the first case: what the
   split itself costs.
 
+`--delay-ms D` puts the throwaway cluster one network hop away (bench/netdelay.py holds every
+chunk D ms in each direction), as PostgreSQL is for machines of a real deployment.
+
 The load generator runs on core 1 (so in "two" it shares that core with the second machine);
 PostgreSQL and Redis may run on either core. A throwaway cluster is started in a temporary
 folder when PostgreSQL is installed (tests/pg_cluster.py), or --postgres names a database.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -114,7 +118,9 @@ def report(result: dict) -> None:
     c.print_table(f"Plenary vote on PostgreSQL, vote to tally on other phones, median of up to "
                   f"{result['repeats']} runs of {result['seconds']:g} s in each of {result['rounds']} rooms per case",
                   COLUMNS, table_rows(result),
-                  [f"PostgreSQL {result.get('postgres_version', '')}; CPU in % of a core during the votes "
+                  [f"PostgreSQL {result.get('postgres_version', '')}"
+                   + (f", {result['delay_ms']:g} ms each way (bench/netdelay.py)" if result.get("delay_ms") else "")
+                   + "; CPU in % of a core during the votes "
                    f"(machine 1 on core {c.SERVER_CORE}; in 'two', machine 2 on core {c.LOADGEN_CORE} with the load "
                    f"generator); unseen: (vote, observer) pairs whose tally never came within "
                    f"{result['wait_s']:g} s (then one run only: saturated)"])
@@ -124,6 +130,8 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser = argparse.ArgumentParser(description="The plenary on one machine and on two sharing PostgreSQL")
     parser.add_argument("--quick", action="store_true", help=f"{QUICK['phones']} phones, one short run per case")
     parser.add_argument("--phones", type=int, help=f"phones in the room (default {PHONES:,})")
+    parser.add_argument("--delay-ms", type=float, default=0.0,
+                        help="one-way delay between the servers and the throwaway cluster (default 0: loopback)")
     parser.add_argument("--rate", type=float, help=f"votes a second in the room (default {plenary.RATE:g})")
     parser.add_argument("--postgres", help="postgresql:// URL of a database to use (default: a throwaway cluster)")
     parser.add_argument("--cases", nargs="*", choices=list(CASES), default=["one", "two"])
@@ -141,9 +149,10 @@ def main(argv: list[str] | None = None) -> dict | None:
         sizes["phones"] = args.phones
     if args.rate:
         sizes["rate"] = args.rate
-    with m.postgres(args.postgres) as database:
-        if database is None:
+    with m.postgres(args.postgres) as found, contextlib.ExitStack() as stack:
+        if found is None:
             return None
+        database = stack.enter_context(found.one_hop_away(args.delay_ms)) if args.delay_ms else found
         version = database.version
         broker = m.Redis().start() if any(len(CASES[case]) > 1 for case in args.cases) else None
         try:
@@ -154,6 +163,7 @@ def main(argv: list[str] | None = None) -> dict | None:
             if broker is not None:
                 broker.kill()
     result["postgres_version"] = version
+    result["delay_ms"] = args.delay_ms
     report(result)
     c.write_json("plenary_pg", {"machine": started, **result}, args.out)
     return result
