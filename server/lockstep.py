@@ -43,10 +43,14 @@ LOCKING, DECIDING, WRITING = "locking", "deciding", "writing"
 class Cycle:
     """One batch's turn at the lock: the actions it decides, who waits for them, where it stands."""
 
-    __slots__ = ("actions", "waiters", "stage", "future", "stack")
+    __slots__ = ("actions", "keys", "found", "waiters", "stage", "future", "stack")
 
-    def __init__(self, actions: list[Callable[[], None]], waiters: list) -> None:
+    def __init__(self, actions: list[Callable[[], None]], keys: list[tuple[str, str]], waiters: list) -> None:
         self.actions = actions
+        # The (participant, op) of the actions that have one, and those of them already applied
+        # (read under the lock with the others' events).
+        self.keys = keys
+        self.found: set[tuple[str, str]] = set()
         self.waiters = waiters
         self.stage = LOCKING
         self.future: concurrent.futures.Future | None = None
@@ -55,11 +59,12 @@ class Cycle:
 
 
 class LockstepLine(Line):
-    __slots__ = ("actions", "action_waiters", "cycle")
+    __slots__ = ("actions", "keys", "action_waiters", "cycle")
 
     def __init__(self) -> None:
         super().__init__()
         self.actions: list[Callable[[], None]] = []
+        self.keys: list[tuple[str, str]] = []
         self.action_waiters: list = []
         self.cycle: Cycle | None = None
 
@@ -83,15 +88,26 @@ class LockstepWriter(Writer):
 
     # On the event loop ----------------------------------------------------------------------
 
-    def defer(self, workshop_id: str, action: Callable[[], None]) -> None:
+    def defer(self, workshop_id: str, action: Callable[[], None], key: tuple[str, str] | None = None) -> None:
         """Queues an action, decided at the next turn of this workshop at the lock. `action` decides
         and folds (through `add`), and answers its page; a Refusal it must answer itself, anything
-        else it raises abandons the batch."""
+        else it raises abandons the batch. `key`, its (participant, op), is looked up under the
+        lock: `applied` then tells whether it was."""
         line = self.line(workshop_id)
         line.actions.append(action)
+        if key is not None:
+            line.keys.append(key)
         if line.cycle is None and not line.sealing:
             line.sealing = True
             self.loop.call_soon(self._seal, workshop_id)
+
+    def applied(self, workshop_id: str, participant: str, op: str) -> bool:
+        """Whether an action of the batch being decided is a retry of one already applied (on any
+        machine), or of one decided before it."""
+        line = self.lines.get(workshop_id)
+        cycle = line.cycle if line is not None else None
+        return self.seen(workshop_id, participant, op) or (
+            cycle is not None and (participant, op) in cycle.found)
 
     def written(self, workshop_id: str):
         """Done once every action queued so far is decided and on disk."""
@@ -155,8 +171,8 @@ class LockstepWriter(Writer):
                 self._seal(workshop_id)
                 continue
             self._turn = workshop_id
-            cycle = line.cycle = Cycle(line.actions, line.action_waiters)
-            line.actions, line.action_waiters = [], []
+            cycle = line.cycle = Cycle(line.actions, line.keys, line.action_waiters)
+            line.actions, line.keys, line.action_waiters = [], [], []
             self._submit(workshop_id, cycle, self._lock_and_read, self.seq_of(workshop_id), self._locked)
 
     def _submit(self, workshop_id: str, cycle: Cycle, work, argument, then) -> None:
@@ -175,7 +191,8 @@ class LockstepWriter(Writer):
         cycle.stage = DECIDING
         batch = line.open
         try:
-            self.caught(workshop_id, cycle.future.result())
+            fresh, cycle.found = cycle.future.result()
+            self.caught(workshop_id, fresh)
             for action in cycle.actions:
                 action()
         except Exception as failure:
@@ -223,7 +240,7 @@ class LockstepWriter(Writer):
 
     # On the writer thread -------------------------------------------------------------------
 
-    def _lock_and_read(self, workshop_id: str, cycle: Cycle, after: int) -> list[dict]:
+    def _lock_and_read(self, workshop_id: str, cycle: Cycle, after: int) -> tuple[list[dict], set]:
         try:
             return self._lock_and_read_once(workshop_id, cycle, after)
         except StoreLost:
@@ -231,16 +248,17 @@ class LockstepWriter(Writer):
             log.warning("the database connection was lost; connected again, taking the lock again")
             return self._lock_and_read_once(workshop_id, cycle, after)
 
-    def _lock_and_read_once(self, workshop_id: str, cycle: Cycle, after: int) -> list[dict]:
+    def _lock_and_read_once(self, workshop_id: str, cycle: Cycle, after: int) -> tuple[list[dict], set]:
         stack = contextlib.ExitStack()
         stack.enter_context(self.store.transaction(workshop_id))
         try:
             fresh = list(self.store.events(workshop_id, after=after))
+            found = self.store.ops_among(workshop_id, cycle.keys) if cycle.keys else set()
         except BaseException:
             stack.__exit__(*sys.exc_info())
             raise
         cycle.stack = stack
-        return fresh
+        return fresh, found
 
     def _write_and_commit(self, workshop_id: str, cycle: Cycle, batch: Batch) -> None:
         try:

@@ -213,6 +213,23 @@ class Store:
                            [workshop_id, participant, op]).fetchone()
         return row[0] if row else None
 
+    def ops_of(self, workshop_id: str) -> set[tuple[str, str]]:
+        """Every (participant, op) applied to a workshop."""
+        return {(row[0], row[1]) for row in self.execute(
+            "SELECT participant, op FROM ops WHERE workshop_id = ?", [workshop_id]).fetchall()}
+
+    def ops_among(self, workshop_id: str, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Those of these (participant, op) already applied to a workshop."""
+        found: set[tuple[str, str]] = set()
+        wanted = set(keys)
+        ops = sorted({op for _, op in wanted})
+        for start in range(0, len(ops), 500):
+            chunk = ops[start:start + 500]
+            rows = self.execute(f"SELECT participant, op FROM ops WHERE workshop_id = ? AND op IN ({', '.join('?' * len(chunk))})",
+                                [workshop_id, *chunk]).fetchall()
+            found.update(key for key in ((row[0], row[1]) for row in rows) if key in wanted)
+        return found
+
     def events(self, workshop_id: str, after: int = 0) -> Iterator[dict]:
         rows = self.execute(
             "SELECT seq, type, data, at FROM events WHERE workshop_id = ? AND seq > ? ORDER BY seq",

@@ -54,6 +54,10 @@ class Workshops:
         # Workshops whose pending refresh must reach every page, not only the facilitators'.
         self._presence_everyone: set[str] = set()
         self._frames: dict[tuple, str] = {}
+        # The (participant, op) of every action applied to a workshop, read once from the disk
+        # (a retried action is recognised without a query on the loop each time: one round
+        # trip each to a database across a network), kept by `_decide` and `commit`.
+        self._ops: dict[str, set[tuple[str, str]]] = {}
         # What the facilitators' people panels show, by workshop (see `_people_changed`).
         self._panels: dict[str, tuple] = {}
         # Set when several processes share the workshops (server/cluster.py).
@@ -66,6 +70,7 @@ class Workshops:
             self._load(row["id"])
 
     def _load(self, workshop_id: str) -> Workshop:
+        self._ops.pop(workshop_id, None)
         ws = replay(workshop_id, self.store.events(workshop_id))
         row = self.store.workshop(workshop_id)
         if row is not None:
@@ -142,6 +147,7 @@ class Workshops:
         self.broker.notify(workshop_id, self.states[workshop_id].seq)
 
     def stop_writer(self) -> None:
+        self._ops.clear()
         if self.writer is not None:
             self.writer.close()
             self.writer = None
@@ -183,9 +189,7 @@ class Workshops:
     def _decide(self, ws: Workshop, decide, participant: str | None, op: str | None) -> bool:
         """Decides and folds a change now, and queues it for the next group commit; everything the
         room sends from now on waits until it is written. Returns False for a retried `op`."""
-        writer = self.writer
-        if op is not None and participant is not None and (
-                writer.seen(ws.id, participant, op) or self.store.op_seq(ws.id, participant, op)):
+        if op is not None and participant is not None and self._applied(ws, participant, op):
             return False
         events = decide(ws) if callable(decide) else decide
         if not events and op is None:
@@ -193,9 +197,22 @@ class Workshops:
         stored = stamp(ws.seq, events)
         # A fold that fails reads the workshop back from the disk, without these events.
         self._fold(ws, stored)
-        writer.add(ws.id, stored, participant, op, ws.seq)
+        self.writer.add(ws.id, stored, participant, op, ws.seq)
+        if op is not None and participant is not None and ws.id in self._ops:
+            # Applied once it is written; a refused action is not, and is decided again if sent again.
+            self._ops[ws.id].add((participant, op))
         self._broadcast(ws, stored)
         return True
+
+    def _applied(self, ws: Workshop, participant: str, op: str) -> bool:
+        """Whether an action is a retry of one applied or decided already."""
+        if isinstance(self.writer, LockstepWriter):
+            # Other machines apply actions too: looked up under the lock, for the whole batch.
+            return self.writer.applied(ws.id, participant, op)
+        known = self._ops.get(ws.id)
+        if known is None:
+            known = self._ops[ws.id] = self.store.ops_of(ws.id)
+        return (participant, op) in known
 
     def _write_failed(self, workshop_id: str) -> None:
         """A group commit failed: memory is ahead of the disk. Read the workshop back, and have its
@@ -240,6 +257,8 @@ class Workshops:
                     raise
                 log.warning("the database connection was lost; connected again, deciding again")
         self._fold(ws, stored)
+        if op is not None and participant is not None and ws.id in self._ops:
+            self._ops[ws.id].add((participant, op))
         self._broadcast(ws, stored)
         if stored and self.broker is not None:
             self.broker.notify(ws.id, ws.seq)
@@ -346,7 +365,8 @@ class Workshops:
             if isinstance(self.writer, LockstepWriter):
                 self._relay_up()
                 # Decided at this workshop's next turn at the lock, answered then.
-                self.writer.defer(ws.id, lambda: self._perform_locked(ws, client, decide, op))
+                self.writer.defer(ws.id, lambda: self._perform_locked(ws, client, decide, op),
+                                  (client.participant, op) if op and client.participant else None)
                 return
             if self.writer is not None:
                 self._decide(ws, decide, client.participant if op else None, op)

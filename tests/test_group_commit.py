@@ -290,3 +290,25 @@ def test_a_batch_that_fails_under_the_lock_acknowledges_nothing_and_the_phone_se
             asyncio.run(scenario())
     finally:
         redis.stop()
+
+
+def test_an_action_refused_then_sent_again_is_decided_again_and_a_written_one_is_not(room):
+    """Actions are recognised as already applied from memory (read once from the disk), not by a
+    query each: a refused one was never applied, so the same op id is decided afresh."""
+    server, workshop_id, board, alice, bob, gate = room
+
+    async def scenario():
+        await online(alice, bob)
+        # Refused by the rules, against the workshop's state (parsing alone would not tell).
+        op = await alice.act({**NOTE, "board": "b999", "text": "sur un tableau qui n'existe pas"})
+        await alice.refused(op)
+        await alice.act({**NOTE, "board": board, "text": "écrite la seconde fois"}, op=op)
+        await alice.ack(op)
+        since = len(alice.frames)
+        await alice.act({**NOTE, "board": board, "text": "pas une troisième"}, op=op)
+        while not any(re.search(rf'data-ack="[^"]*\b{op}\b', frame) for frame in alice.frames[since:]):
+            await alice.next_frame(5)
+        assert stored_texts(server.db, workshop_id) == ["écrite la seconde fois"]
+        await alice.close()
+        await bob.close()
+    asyncio.run(scenario())
