@@ -153,9 +153,7 @@ class LockstepWriter(Writer):
             return
         if not line.actions:
             # Nothing to decide: what waited behind the last batch may go.
-            self._release(workshop_id, line.open)
-            del self.lines[workshop_id]
-            self.hub.room(workshop_id).defer_to = None
+            self._close(workshop_id, line.open)
             return
         if workshop_id not in self._queue:
             self._queue.append(workshop_id)

@@ -154,9 +154,7 @@ class Writer:
         batch = line.open
         if not batch:
             # Nothing to write: what waited on the batch before (now written) may go.
-            self._release(workshop_id, batch)
-            del self.lines[workshop_id]
-            self.hub.room(workshop_id).defer_to = None
+            self._close(workshop_id, batch)
             return
         line.flying, line.open = batch, Batch()
         self.hub.room(workshop_id).defer_to = line.open.parts
@@ -164,6 +162,13 @@ class Writer:
         self._futures[id(batch)] = future
         future.add_done_callback(
             lambda future: self.loop.call_soon_threadsafe(self._settle, workshop_id, batch, future))
+
+    def _close(self, workshop_id: str, batch: Batch) -> None:
+        """The line has nothing left to write: what waited on its open batch goes, and the room
+        sends at once from now on."""
+        self._release(workshop_id, batch)
+        del self.lines[workshop_id]
+        self.hub.room(workshop_id).defer_to = None
 
     def _settle(self, workshop_id: str, batch: Batch, future: concurrent.futures.Future) -> None:
         """A write returned: send what waited for it, or start over from the disk if it failed."""

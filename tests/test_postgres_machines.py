@@ -81,6 +81,22 @@ def machines(postgres):
         redis.stop()
 
 
+async def facilitated_with_alice(machine: Server):
+    """A workshop created on `machine`, and Alice's phone connected to it there."""
+    host = Person(machine)
+    workshop = host.create_workshop("Atelier partagé", "QPV des Tilleuls")
+    alice = Person(machine)
+    assert alice.join(workshop["code"], "Alice").status_code == 303
+    await alice.connect()
+    await alice.wait_for('id="stage"')
+    return host, workshop, alice
+
+
+def hold_the_lock(holder: psycopg.Connection, workshop_id: str) -> None:
+    """What another machine's decision holds: the workshop's lock, until the holder's transaction ends."""
+    holder.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop_id])
+
+
 def test_votes_through_two_machines_on_postgres_never_exceed_the_budget(machines):
     """Each machine decides a batch of votes under the workshop's lock, against what the other
     committed just before (server/lockstep.py)."""
@@ -95,15 +111,9 @@ def test_a_machine_waiting_for_a_workshop_s_lock_still_serves_its_pages(machines
     url, (first, second) = machines
 
     async def scenario():
-        host = Person(first)
-        workshop = host.create_workshop("Atelier partagé", "QPV des Tilleuls")
-        alice = Person(first)
-        assert alice.join(workshop["code"], "Alice").status_code == 303
-        await alice.connect()
-        await alice.wait_for('id="stage"')
+        host, workshop, alice = await facilitated_with_alice(first)
         with psycopg.connect(url) as holder:
-            # What another machine's decision holds: this workshop's lock, until its commit.
-            holder.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop["id"]])
+            hold_the_lock(holder, workshop["id"])
             op = await alice.act({**ITEM, "text": "Pendant le verrou"})
             with pytest.raises(asyncio.TimeoutError):
                 await alice.ack(op, timeout=0.5)
@@ -130,15 +140,9 @@ def test_a_form_written_while_phones_act_waits_for_their_batches_not_for_ever(ma
     url, (first, _) = machines
 
     async def scenario():
-        host = Person(first)
-        workshop = host.create_workshop("Atelier partagé", "QPV des Tilleuls")
-        alice = Person(first)
-        assert alice.join(workshop["code"], "Alice").status_code == 303
-        await alice.connect()
-        await alice.wait_for('id="stage"')
+        host, workshop, alice = await facilitated_with_alice(first)
         with psycopg.connect(url) as holder:
-            # Another machine's decision holds the lock: this machine's batch of ideas waits for it.
-            holder.execute("SELECT pg_advisory_xact_lock(1, hashtext(%s))", [workshop["id"]])
+            hold_the_lock(holder, workshop["id"])     # this machine's batch of ideas waits for it
             ops = [await alice.act({**ITEM, "text": f"Idée {index}"}) for index in range(40)]
             await asyncio.sleep(0.3)
             # The template's boards are committed on the loop, after the ideas.
