@@ -11,7 +11,9 @@ One flusher per room wakes at most once per tick and writes a frame to every cli
 something new: everything that piled up since its last frame, so a busy room gets fewer, larger
 frames instead of a frame per change. A write that the socket cannot take at once (its buffer is
 full) finishes in a task of its own; meanwhile that client is skipped. A client more than its
-limit behind is closed with 1013 and resyncs when it reconnects.
+limit behind while its socket still holds an earlier frame is closed with 1013 and resyncs when
+it reconnects; one whose socket is free gets everything at once, however large the batch a slow
+disk released (the writer's batches grow with the disk's delay).
 
 A change that shows nothing to a client (a join, a board not on screen) only moves its
 sequence number: that rides with the client's next frame instead of costing a frame of its
@@ -248,7 +250,7 @@ class Room:
         Most readers of a busy room have nothing of their own and stand where the others do:
         they get the same frame, written without `_deliver`'s questions (six calls a reader:
         2 µs in a room of 1,000, a third of what asyncio's write and the send under it cost)."""
-        end, seq, limit = feed.end, self.seq, None
+        end, seq = feed.end, self.seq
         # The lowest place a reader of this feed is left at, for trim (a dirty client
         # delivered below only moves on).
         low = end
@@ -265,9 +267,7 @@ class Room:
                     if not client.wire.write_now(frame):
                         self._write(client, frame)
                 else:
-                    if limit is None:
-                        limit = client.limit
-                    if client.pos >= end or end - client.pos > limit or client.limit != limit:
+                    if client.pos >= end:
                         self._deliver(client, now)
                     else:
                         start = client.pos
@@ -294,7 +294,9 @@ class Room:
     def _deliver(self, client: Client, now: float | None = None) -> None:
         if client.stopped or client.room is not self:
             return
-        if client.overflow or client.behind() > client.limit:
+        # Only a socket still busy with an earlier frame counts as behind: a reader that can take
+        # a frame now gets everything at once, however much a slow commit released in one go.
+        if client.overflow or (client.sending is not None and client.behind() > client.limit):
             log.info("client fell behind, closing it so it resyncs")
             client.overflow = True
             self._close(client, 1013)

@@ -148,6 +148,29 @@ def test_one_flusher_writes_every_client_without_a_task_each_and_closes_the_one_
     asyncio.run(scenario())
 
 
+def test_a_batch_larger_than_the_limit_released_at_once_reaches_every_reader_that_can_take_it():
+    """A slow commit releases every change decided meanwhile in one go (the writer's batches grow
+    with the disk's delay): readers whose sockets are free get it all in one frame; only a socket
+    still holding an earlier frame counts as falling behind."""
+    async def scenario():
+        room, clients = room_of([("participant", f"p{i}", "fr") for i in range(20)] + [("screen", "s", "fr")],
+                                limit=32)
+        stuck = Hub(32).client(StuckSocket(), "participant", "stuck", "fr")
+        room.add(stuck)
+        room.publish(lambda view, locale: "<p>n0</p>", seq=1)
+        await asyncio.sleep(0.05)
+        for n in range(1, 101):
+            room.publish(lambda view, locale, n=n: f"<p>n{n}</p>", seq=n + 1)
+        await asyncio.sleep(0.1)
+        for client in clients:
+            assert client.socket.closed is None
+            shown = "".join(client.socket.frames)
+            assert [int(n) for n in re.findall(r"<p>n(\d+)</p>", shown)] == list(range(101))
+            assert 'data-seq="101"' in client.socket.frames[-1]
+        assert stuck.socket.closed == 1013 and stuck not in room.clients
+    asyncio.run(scenario())
+
+
 def test_a_close_asked_for_goes_after_the_last_frame():
     async def scenario():
         room, (alice, bob) = room_of([("participant", "alice", "fr"), ("participant", "bob", "fr")])
