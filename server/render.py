@@ -120,8 +120,8 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
         if event["type"].startswith("participant."):
             # A join or a removal changes counts and tallies on some boards: those kinds say so
             # and answer with small fragments (a join storm comes through here).
-            board = ws.board(ws.current_board or "")
-            if board is not None and event["type"] in getattr(KINDS[board.kind], "PEOPLE_EVENTS", ()):
+            board = _showing_people(ws, event)
+            if board is not None:
                 parts.append(str(_macros(locale, board.kind).delta(ws, board, event, view)))
             continue
         if event["type"].startswith("timer."):
@@ -136,6 +136,20 @@ def changes(ws: Workshop, events: list[dict], view: str, locale: str) -> str:
             continue
         parts.append(str(_macros(locale, board.kind).delta(ws, board, event, view)))
     return "".join(parts)
+
+
+def _showing_people(ws: Workshop, event: dict):
+    """The board on screen when its kind shows this participant event (its PEOPLE_EVENTS)."""
+    board = ws.board(ws.current_board or "")
+    if board is not None and event["type"] in getattr(KINDS[board.kind], "PEOPLE_EVENTS", ()):
+        return board
+    return None
+
+
+def frame_unchanged(ws: Workshop, event: dict) -> bool:
+    """Whether every shared frame is the same after this event (just applied) as before it: a
+    participant event the board on screen does not show, for which `changes` sends nothing."""
+    return event["type"].startswith("participant.") and _showing_people(ws, event) is None
 
 
 def _watching(ws: Workshop, event: dict):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime, timezone
 
 from boards import console, rules
@@ -20,6 +19,7 @@ from boards.state import apply, replay
 
 from . import auth, render
 from .i18n import translate
+from .frames import Frames
 from .hub import Client, Hub
 from .lockstep import LockstepWriter
 from .store import Store, StoreLost, is_postgres, now, stamp
@@ -39,8 +39,6 @@ PRESENCE_DELAY_PER_CLIENT = 0.0025
 # longer: the panel takes about 0.2 ms per person to render, and a plenary's votes should not spend
 # more than a tenth of the server on it (4 s between refreshes at 2,000 people).
 CONTRIBUTIONS_DELAY_PER_PERSON = 0.002
-# Whole-page renders kept for resyncs; a room's reconnect storm needs only a handful.
-FRAME_CACHE = 32
 
 
 class Workshops:
@@ -53,7 +51,7 @@ class Workshops:
         self._presence_due: dict[str, tuple[float, asyncio.Handle]] = {}
         # Workshops whose pending refresh must reach every page, not only the facilitators'.
         self._presence_everyone: set[str] = set()
-        self._frames: dict[tuple, str] = {}
+        self._frames = Frames()
         # The (participant, op) of every action applied to a workshop, read once from the disk
         # (a retried action is recognised without a query on the loop each time: one round
         # trip each to a database across a network), kept by `_decide` and `commit`.
@@ -71,6 +69,7 @@ class Workshops:
 
     def _load(self, workshop_id: str) -> Workshop:
         self._ops.pop(workshop_id, None)
+        self._frames.forget(workshop_id)
         ws = replay(workshop_id, self.store.events(workshop_id))
         row = self.store.workshop(workshop_id)
         if row is not None:
@@ -287,6 +286,7 @@ class Workshops:
         try:
             for event in stored:
                 apply(ws, event)
+            self._frames.folded(ws, stored)
         except Exception:
             # The database is the truth (with what was decided before these events, once written),
             # so rebuild from it.
@@ -399,7 +399,8 @@ class Workshops:
         """Brings a (re)connecting client up to date: everything, unless it is already current.
 
         After a wifi drop the whole room reconnects at once: readers whose page is the same as
-        their neighbours' share one render per view, language and sequence number.
+        their neighbours' share one render per view and language while nothing it shows
+        changes (server/frames.py).
         """
         # A page loaded while changes are on their way to disk already shows them, and the room
         # will still send them: the whole frame, sent after them, puts the page right.
@@ -412,14 +413,7 @@ class Workshops:
         if render.reader_specific(ws, client.view, client.participant):
             client.push(render.frame(ws, client.view, client.locale, client.participant) + own, seq=ws.seq)
             return
-        # The second is part of the key: the timer's seconds left are in the frame.
-        key = (ws.id, ws.seq, client.view, client.locale, int(time.time()))
-        html = self._frames.get(key)
-        if html is None:
-            if len(self._frames) >= FRAME_CACHE:
-                self._frames.clear()
-            html = self._frames[key] = render.frame(ws, client.view, client.locale)
-        client.push(html + own, seq=ws.seq)
+        client.push(self._frames.get(ws, client.view, client.locale) + own, seq=ws.seq)
 
     def presence_soon(self, ws: Workshop, delay: float | None = None, panel_only: bool = False) -> None:
         """Presence and contribution counts, refreshed within `delay` seconds, once for all that
