@@ -8,8 +8,9 @@ long as nothing since has changed what a frame shows.
 
 Most changes do. A join (or another person's change) does not, unless the board on screen shows
 people (its kind's PEOPLE_EVENTS): that is what `render.changes` sends every page for it, nothing,
-so the frame rendered before the join is the frame after it. Without this, a join storm rendered
-one frame per phone, each join moving the room's sequence number past the last frame kept.
+so the frame rendered before the join is the frame after it. Kept by sequence number alone, a
+frame served no hello that came after another join: while people arrive, each join moves the
+room's number past the last frame kept.
 """
 
 from __future__ import annotations

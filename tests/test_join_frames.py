@@ -1,9 +1,10 @@
 """Phones arriving together share their first frame while nothing it shows has changed.
 
-Each join moves the room's sequence number. A frame kept by sequence number served nobody in a
-join storm: every phone's first frame was rendered anew. A frame now serves later arrivals as
-long as the events since show nothing on it; what the board on screen shows of people (a vote's
-"N participants") still reaches each arrival right. Real shell (Workshops, Hub, a SQLite file).
+Each join moves the room's sequence number. A frame kept by sequence number served no hello that
+came after another join: phones arriving one after the other each had one rendered anew. A frame
+now serves later arrivals as long as the events since show nothing on it; what the board on
+screen shows of people (a vote's "N participants") still reaches each arrival right. Real shell
+(Workshops, Hub, a SQLite file).
 """
 
 from __future__ import annotations
