@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common as c  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
+import light  # noqa: E402
 import loadgen as lg  # noqa: E402
 
 PHONES = 2_000
@@ -63,7 +64,7 @@ async def prepare(room: lg.Room) -> tuple[str, list[str]]:
 
 async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: list[str],
                  totals: dict[str, int], rate: float, seconds: float, wait_s: float = WAIT_S) -> dict:
-    observers = conns[::max(1, len(conns) // OBSERVERS)][:OBSERVERS]
+    observers = [conns[k] for k in observer_indices(len(conns))]
     seen = {id(o): {card: ([], []) for card in cards} for o in observers}   # card -> (totals, times)
     refused = collections.Counter()        # the server's reason -> votes refused for it
 
@@ -144,19 +145,28 @@ async def window(server: c.Process, conns: list[lg.Conn], board: str, cards: lis
             "samples": len(samples)}
 
 
-async def open_room(ports: list[int], phones: int) -> tuple[str, list[str], list[lg.Conn], list[lg.Conn]]:
+def observer_indices(phones: int) -> range:
+    return range(0, phones, max(1, phones // OBSERVERS))[:OBSERVERS]
+
+
+async def open_room(ports: list[int], phones: int, light_phones: bool = False) -> tuple[str, list[str], list, list[lg.Conn]]:
     """The prepared board, and `phones` phones split evenly between the servers on `ports` (each
     joining through its own server), interleaved so that consecutive votes come through different
-    servers; the console and the projector are on the first server."""
+    servers; the console and the projector are on the first server. With `light_phones`, all but
+    the observers are bench/light.py's phones, which cost the load generator less."""
     room = await lg.open_workshop(ports[0])
     board, cards = await prepare(room)
-    groups = []
+    specs = []
     for k, port in enumerate(ports):
         here = dataclasses.replace(room, port=port, cookies=[])
         share = phones // len(ports) + (1 if k < phones % len(ports) else 0)
         cookies = await lg.join_many(here, share, prefix="Personne" if k == 0 else f"Personne {k + 1}.")
-        groups.append(await lg.open_many(lg.participant_specs(here, cookies)))
-    conns = [conn for batch in itertools.zip_longest(*groups) for conn in batch if conn is not None]
+        specs.append(lg.participant_specs(here, cookies))
+    specs = [spec for batch in itertools.zip_longest(*specs) for spec in batch if spec is not None]
+    full = set(observer_indices(phones)) if light_phones else set(range(phones))
+    heavy = iter(await lg.open_many([s for k, s in enumerate(specs) if k in full]))
+    lean = iter(await light.open_many([s for k, s in enumerate(specs) if k not in full]))
+    conns = [next(heavy) if k in full else next(lean) for k in range(phones)]
     staff = await lg.open_many(lg.staff_specs(room))
     return board, cards, conns, staff
 
@@ -192,11 +202,11 @@ def summary(runs: list[dict], phones: int, rate: float) -> dict:
 
 
 async def measure(phones: int = PHONES, rate: float = RATE, seconds: float = SECONDS, repeats: int = REPEATS,
-                  wait_s: float = WAIT_S) -> dict:
+                  wait_s: float = WAIT_S, light_phones: bool = False) -> dict:
     lg.raise_fd_limit()
     scratch = c.scratch("plenary")
     with c.ours(scratch / "plenary.db") as server:
-        board, cards, conns, staff = await open_room([server.port], phones)
+        board, cards, conns, staff = await open_room([server.port], phones, light_phones)
         c.progress(f"plenary: {phones} phones, the console and the projector connected")
         runs = await run_windows(server, conns, board, cards, rate, seconds, repeats, wait_s)
         await lg.close_all(conns + staff)

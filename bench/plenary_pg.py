@@ -1,6 +1,7 @@
 """Figure 3b, the plenary on PostgreSQL: one machine against two machines sharing the database.
 
-`python bench/plenary_pg.py [--quick] [--phones N] [--rate R] [--delay-ms D] [--rounds N] [--postgres URL] [--cases one two ...]`.
+`python bench/plenary_pg.py [--quick] [--phones N] [--rate R] [--delay-ms D] [--rounds N] [--postgres URL]
+[--cases one two ...] [--full-phones]`.
 The plenary of bench/plenary.py (a levers board voting with live tallies, the same votes, the
 same vote-to-tally samples at 50 observer phones) on a PostgreSQL database, in these cases
 taking turns (one, two, one, two: two rounds by default), each room on fresh servers and a
@@ -17,7 +18,9 @@ fresh database:
 chunk D ms in each direction), as PostgreSQL is for machines of a real deployment.
 
 The load generator runs on core 1 (so in "two" it shares that core with the second machine);
-PostgreSQL and Redis may run on either core. A throwaway cluster is started in a temporary
+PostgreSQL and Redis may run on either core. All phones but the 50 observers are bench/light.py's
+light phones, which leave the second machine most of that core (`--full-phones`: figure 3's
+clients, which took 65 to 80% of it). A throwaway cluster is started in a temporary
 folder when PostgreSQL is installed (tests/pg_cluster.py), or --postgres names a database.
 """
 
@@ -45,7 +48,7 @@ QUICK = {"phones": 200, "rate": 50.0, "seconds": 3.0, "repeats": 1, "wait_s": 10
 
 
 async def room_on(database: m.Database, broker: m.Redis | None, cores: tuple[int, ...], phones: int, rate: float,
-                  seconds: float, repeats: int, wait_s: float, label: str) -> tuple[list[dict], list[dict], list[str]]:
+                  seconds: float, repeats: int, wait_s: float, label: str, light_phones: bool = False) -> tuple[list[dict], list[dict], list[str]]:
     """One room on fresh servers and a fresh database: its voting windows, each part's CPU in
     each window, and what the servers logged as errors or warnings."""
     url = database.new()
@@ -58,7 +61,7 @@ async def room_on(database: m.Database, broker: m.Redis | None, cores: tuple[int
         for server in servers:
             server.start()
         group = m.Group(servers, others)
-        board, cards, conns, staff = await plenary.open_room([s.port for s in servers], phones)
+        board, cards, conns, staff = await plenary.open_room([s.port for s in servers], phones, light_phones)
         c.progress(f"{label}: {phones} phones on {len(servers)} machine(s), the console and the projector connected")
         runs = await plenary.run_windows(group, conns, board, cards, rate, seconds, repeats, wait_s, label)
         await lg.close_all(conns + staff)
@@ -73,7 +76,7 @@ async def room_on(database: m.Database, broker: m.Redis | None, cores: tuple[int
 
 async def measure(database: m.Database, cases: list[str], broker: m.Redis | None = None, phones: int = PHONES,
                   rate: float = plenary.RATE, seconds: float = plenary.SECONDS, repeats: int = plenary.REPEATS,
-                  wait_s: float = plenary.WAIT_S, rounds: int = 1) -> dict:
+                  wait_s: float = plenary.WAIT_S, rounds: int = 1, light_phones: bool = False) -> dict:
     """`rounds` times each case in turn (one, two, one, two, ...: the machine's load drifts, and
     both must see the same drift), each round a fresh room; `broker` is needed by two machines."""
     lg.raise_fd_limit()
@@ -81,7 +84,8 @@ async def measure(database: m.Database, cases: list[str], broker: m.Redis | None
     for round_ in range(rounds):
         for case in cases:
             runs, shares, logged = await room_on(database, broker, CASES[case], phones, rate, seconds, repeats,
-                                                 wait_s, f"{case} ({round_ + 1}/{rounds})" if rounds > 1 else case)
+                                                 wait_s, f"{case} ({round_ + 1}/{rounds})" if rounds > 1 else case,
+                                                 light_phones)
             for kept, new in zip(found[case], (runs, shares, logged)):
                 kept.extend(new)
     rows = []
@@ -91,6 +95,7 @@ async def measure(database: m.Database, cases: list[str], broker: m.Redis | None
         row.update({"case": case, "machines": len(CASES[case]), "cores": list(CASES[case]), "server_log": logged[-20:]})
         rows.append(row)
     return {"seconds": seconds, "repeats": repeats, "rounds": rounds, "wait_s": wait_s, "observers": plenary.OBSERVERS,
+            "light_phones": light_phones,
             "goal_p99_ms": plenary.GOAL_P99_MS, "results": rows}
 
 
@@ -99,7 +104,8 @@ def percent(share: float | None) -> str:
 
 
 COLUMNS = [("plenary on PostgreSQL", 24), ("p50", 9), ("p99", 9), ("frames/s", 9), ("servers cpu", 11),
-           ("postgres", 8), ("redis", 6), ("unseen", 7), ("verdict", 7)]
+           ("postgres", 8), ("redis", 6), ("loadgen", 7), ("unseen", 7),
+           ("verdict", 7)]
 
 
 def table_rows(result: dict) -> list[list[str]]:
@@ -109,7 +115,8 @@ def table_rows(result: dict) -> list[list[str]]:
         machines = " + ".join(percent(cpu.get(f"machine {k + 1}")) for k in range(r["machines"]))
         rows.append([f"{r['case']}: {r['phones']} at {r['votes_per_s']:g}/s", c.fmt(r["p50_ms"], " ms", 0),
                      c.fmt(r["p99_ms"], " ms", 0), f"{r['frames_per_s']:,.0f}", machines,
-                     percent(cpu.get("postgres")), percent(cpu.get("redis")), f"{r['unseen']:g}",
+                     percent(cpu.get("postgres")), percent(cpu.get("redis")), percent(r.get("loadgen_cpu")),
+                     f"{r['unseen']:g}",
                      c.verdict(r["met"])])
     return rows
 
@@ -120,6 +127,7 @@ def report(result: dict) -> None:
                   COLUMNS, table_rows(result),
                   [f"PostgreSQL {result.get('postgres_version', '')}"
                    + (f", {result['delay_ms']:g} ms each way (bench/netdelay.py)" if result.get("delay_ms") else "")
+                   + ("; light phones (bench/light.py) but the observers" if result.get("light_phones") else "")
                    + "; CPU in % of a core during the votes "
                    f"(machine 1 on core {c.SERVER_CORE}; in 'two', machine 2 on core {c.LOADGEN_CORE} with the load "
                    f"generator); unseen: (vote, observer) pairs whose tally never came within "
@@ -136,6 +144,8 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser.add_argument("--postgres", help="postgresql:// URL of a database to use (default: a throwaway cluster)")
     parser.add_argument("--cases", nargs="*", choices=list(CASES), default=["one", "two"])
     parser.add_argument("--rounds", type=int, help="rooms per case, the cases taking turns (default 2, 1 with --quick)")
+    parser.add_argument("--full-phones", action="store_true",
+                        help="every phone a full loadgen client, as figure 3 (default: light phones but the observers)")
     parser.add_argument("--out", type=Path, default=c.RESULTS)
     args = parser.parse_args(argv)
     # PostgreSQL and Redis are started from here: they inherit this process's cores, so all of
@@ -149,6 +159,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         sizes["phones"] = args.phones
     if args.rate:
         sizes["rate"] = args.rate
+    sizes["light_phones"] = not args.full_phones
     with m.postgres(args.postgres) as found, contextlib.ExitStack() as stack:
         if found is None:
             return None

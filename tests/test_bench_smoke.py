@@ -19,6 +19,8 @@ import commit  # noqa: E402
 import common  # noqa: E402
 import fanout  # noqa: E402
 import join_storm  # noqa: E402
+import light  # noqa: E402
+import loadgen  # noqa: E402
 import latency  # noqa: E402
 import memory  # noqa: E402
 import machines  # noqa: E402
@@ -68,15 +70,50 @@ def test_plenary_sees_every_vote_in_the_tallies():
 def test_plenary_on_postgres_splits_the_phones_between_two_machines(postgres):
     broker = machines.Redis().start()
     try:
+        # 60 phones: the 50 observers, and 10 light phones that vote too.
         result = asyncio.run(plenary_pg.measure(machines.Database(cluster=postgres), ["two"], broker,
-                                                phones=6, rate=10.0, seconds=0.6, repeats=1))
+                                                phones=60, rate=40.0, seconds=2.0, repeats=1, light_phones=True))
     finally:
         broker.kill()
     row = figures(result, "p50_ms", "p99_ms", "frames_per_s")
-    # Every vote, made through either machine, reaches the observers on both.
-    assert row["refused"] == 0 and row["unseen"] == 0 and row["runs"][0]["samples"] == 6 * 5
+    # Every vote, made through either machine by any phone, reaches the observers on both.
+    by_observers = sum(1 for k in range(80) if k % 60 < 50)
+    assert row["refused"] == 0 and row["unseen"] == 0
+    assert row["runs"][0]["samples"] == 80 * 50 - by_observers
     assert row["machines"] == 2 and row["server_log"] == []
     assert set(row["cpu"]) == {"machine 1", "machine 2", "postgres", "redis"} and row["cpu"]["postgres"] is not None
+
+
+def test_a_light_phone_is_served_as_a_phone_answers_pings_and_sees_its_refusals(tmp_path):
+    async def scenario():
+        # Pings every half second, and a phone that leaves one unanswered that long is closed.
+        with common.ours(tmp_path / "light.db", extra=("--send-timeout", "1")) as server:
+            room = await loadgen.open_workshop(server.port)
+            cookies = await loadgen.join_many(room, 2)
+            phone_spec, reader_spec = loadgen.participant_specs(room, cookies)
+            phone = await light.open_light(**phone_spec)
+            first = await asyncio.wait_for(phone.first_frame, 10)
+            reader = (await loadgen.open_many([reader_spec]))[0]
+            refusals, got = [], []
+            phone.on_frame = lambda conn, frame, now: refusals.append(frame)
+            reader.on_frame = lambda conn, frame, now: got.append(frame)
+            await asyncio.sleep(2.0)
+            open_after_pings = phone.closed_code
+            await phone.send({**room.note(1), "op": "light-1"})
+            await phone.send({"type": "note.add", "board": "b999", "text": "?", "op": "light-2"})
+            await loadgen.wait_until(lambda: refusals and any("mk1z" in f for f in got), 10)
+            frames = phone.frames
+            await phone.close()
+            await loadgen.close_all([reader])
+            return first, open_after_pings, refusals, got, frames
+
+    first, open_after_pings, refusals, got, frames = asyncio.run(scenario())
+    assert 'id="stage"' in first
+    assert open_after_pings is None, "a phone that answers the pings stays open"
+    assert any("mk1z" in frame for frame in got), "the light phone's note reached the other phone"
+    assert len(refusals) == 1 and 'data-refused="light-2"' in refusals[0]
+    # The first render, the other phone's arrival, the acknowledgement and the refusal at least.
+    assert frames >= 3
 
 
 def test_memory_reads_both_servers_resident_size():
