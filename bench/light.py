@@ -1,9 +1,10 @@
 """Light phones: websocket clients that read every byte the server sends but look at little of it.
 
-A plenary of 2,000 phones receives 60,000 to 90,000 frames a second; `loadgen.Conn` hands each
-to Python as text (about 12 µs of the load generator per frame), so the load generator alone
+A plenary of 2,000 phones receives 45,000 to 100,000 frames a second; `loadgen.Conn` hands each
+to Python as text (12 to 17 µs of the load generator per frame), so the load generator alone
 takes most of a core, and on a 2-core machine a second server process has no core left to show
-what it buys. Light phones cost a few µs a frame:
+what it buys. With light phones the load generator's CPU comes to 4 to 7 µs per frame received
+(docs/performance.md, "Light phones"):
 
 - they are raw sockets on one epoll of their own, read every `READ_EVERY` seconds by one task,
   not through the event loop's reader callbacks (a callback, a handle and a transport per read);
