@@ -6,9 +6,10 @@ takes most of a core, and on a 2-core machine a second server process has no cor
 what it buys. With light phones the load generator's CPU comes to 4 to 7 µs per frame received
 (docs/performance.md, "Light phones"):
 
-- they are raw sockets on one epoll of their own, read every `READ_EVERY` seconds by one task,
-  not through the event loop's reader callbacks (a callback, a handle and a transport per read);
-  what arrived meanwhile comes in one `recv`, as a phone on busy wifi reads in bursts;
+- they are raw sockets on one epoll of their own, read in one pass over the phones with
+  something to read every 20 ms, as a phone on busy wifi reads in bursts (or as soon as data
+  comes, where a bench times each arrival), not through a reader callback, a handle and a
+  transport per socket and read;
 - each frame's boundaries are found from its header: it is counted, a ping answered, a close
   returned; a frame is decoded only when it carries what the bench must see (the first render,
   a refusal of the phone's own action);
@@ -33,8 +34,8 @@ from typing import Callable
 from websockets.speedups import apply_mask
 
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
-REFUSAL = b'data-refused="'
 READ_EVERY = 0.02
+REFUSAL = b'data-refused="'
 READ_BYTES = 1 << 20
 
 
@@ -52,14 +53,20 @@ def frame(opcode: int, payload: bytes) -> bytes:
 
 
 class Reader:
-    """One epoll for all the light phones of a loop, read by one task."""
+    """One epoll for light phones, read in one pass over every phone with something to read:
+    every `every` seconds (bursts: the least CPU a frame), or, with `every` None, each time the
+    event loop sees the epoll's own descriptor readable (each frame timed as it arrives)."""
 
-    def __init__(self):
+    def __init__(self, every: float | None):
         self.poll = select.epoll()
         self.phones: dict[int, LightConn] = {}
-        self.task = asyncio.create_task(self._run())
+        if every is None:
+            asyncio.get_running_loop().add_reader(self.poll.fileno(), self.read)
+        else:
+            self.task = asyncio.create_task(self._every(every))
 
     def add(self, phone: LightConn) -> None:
+        phone.reader = self
         self.phones[phone.sock.fileno()] = phone
         self.poll.register(phone.sock.fileno(), select.EPOLLIN)
 
@@ -67,23 +74,26 @@ class Reader:
         if self.phones.pop(phone.sock.fileno(), None) is not None:
             self.poll.unregister(phone.sock.fileno())
 
-    async def _run(self) -> None:
+    def read(self) -> None:
+        for fd, _ in self.poll.poll(0):
+            phone = self.phones.get(fd)
+            if phone is not None:
+                phone.readable()
+
+    async def _every(self, every: float) -> None:
         while True:
-            await asyncio.sleep(READ_EVERY)
-            for fd, _ in self.poll.poll(0):
-                phone = self.phones.get(fd)
-                if phone is not None:
-                    phone.readable()
+            await asyncio.sleep(every)
+            self.read()
 
 
-_readers: dict[asyncio.AbstractEventLoop, Reader] = {}
+_readers: dict[tuple, Reader] = {}
 
 
-def _reader() -> Reader:
-    loop = asyncio.get_running_loop()
-    if loop not in _readers:
-        _readers[loop] = Reader()
-    return _readers[loop]
+def _reader(every: float | None) -> Reader:
+    key = (asyncio.get_running_loop(), every)
+    if key not in _readers:
+        _readers[key] = Reader(every)
+    return _readers[key]
 
 
 class LightConn:
@@ -101,6 +111,7 @@ class LightConn:
         self.on_frame: Callable[[object, str, float], None] | None = None
         self.closed_code: int | None = None
         self.buffer = b""
+        self.reader: Reader | None = None
 
     def readable(self) -> None:
         try:
@@ -176,7 +187,8 @@ class LightConn:
             self.closed_code = code
             if reply:
                 self._write(frame(CLOSE, code.to_bytes(2, "big")))
-            _reader().remove(self)
+            if self.reader is not None:
+                self.reader.remove(self)
             self.sock.close()
         if not self.first_frame.done():
             self.first_frame.set_exception(ConnectionError(f"{self.label} closed before its first frame"))
@@ -194,9 +206,10 @@ class LightConn:
 
 
 async def open_light(url: str, origin: str | None = None, cookie: str = "", hello: dict | None = None,
-                     first: str | None = None, label: str = "", **_ignored) -> LightConn:
-    """Opens one light phone from a loadgen spec (participant_specs' keys)."""
-    assert url.startswith("ws://"), url
+                     first: str | None = None, label: str = "", every: float | None = READ_EVERY,
+                     deflate: bool = False) -> LightConn:
+    """Opens one light phone from a loadgen spec (participant_specs' keys); `every`: see Reader."""
+    assert url.startswith("ws://") and not deflate, "light phones read plain frames only"
     host_port, _, path = url[len("ws://"):].partition("/")
     host, _, port = host_port.partition(":")
     lines = [f"GET /{path} HTTP/1.1", f"Host: {host_port}", "Upgrade: websocket", "Connection: Upgrade",
@@ -228,7 +241,7 @@ async def open_light(url: str, origin: str | None = None, cookie: str = "", hell
         status = head.split(b"\r\n", 1)[0].decode("latin-1")
         raise ConnectionError(f"{label or url}: upgrade refused ({status})")
     conn = LightConn(sock, first, label or url)
-    _reader().add(conn)
+    _reader(every).add(conn)
     if rest:
         conn.received(rest)
     if hello is not None:
