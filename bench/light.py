@@ -99,10 +99,10 @@ def _reader(every: float | None) -> Reader:
 class LightConn:
     """What plenary.window asks of a phone: frames, bytes, closed_code, on_frame, send, close.
 
-    `on_frame` is handed only the frames that refuse an action."""
+    `on_frame` is handed only the frames that refuse an action or hold `look_for`."""
 
-    def __init__(self, sock: socket.socket, first: str | None, label: str):
-        self.sock, self.label = sock, label
+    def __init__(self, sock: socket.socket, first: str | None, label: str, look_for: bytes | None = None):
+        self.sock, self.label, self.look_for = sock, label, look_for
         self.first = first.encode() if first else None
         self.frames = self.bytes = 0
         self.first_at: float | None = None
@@ -168,7 +168,7 @@ class LightConn:
             self.first_at, self.first_message = now, payload.decode()
             if not self.first_frame.done():
                 self.first_frame.set_result(self.first_message)
-        if self.on_frame is not None and REFUSAL in payload:
+        if self.on_frame is not None and (REFUSAL in payload or (self.look_for and self.look_for in payload)):
             self.on_frame(self, payload.decode(), now)
 
     def _write(self, data: bytes) -> None:
@@ -207,7 +207,7 @@ class LightConn:
 
 async def open_light(url: str, origin: str | None = None, cookie: str = "", hello: dict | None = None,
                      first: str | None = None, label: str = "", every: float | None = READ_EVERY,
-                     deflate: bool = False) -> LightConn:
+                     deflate: bool = False, look_for: bytes | None = None) -> LightConn:
     """Opens one light phone from a loadgen spec (participant_specs' keys); `every`: see Reader."""
     assert url.startswith("ws://") and not deflate, "light phones read plain frames only"
     host_port, _, path = url[len("ws://"):].partition("/")
@@ -240,7 +240,7 @@ async def open_light(url: str, origin: str | None = None, cookie: str = "", hell
         sock.close()
         status = head.split(b"\r\n", 1)[0].decode("latin-1")
         raise ConnectionError(f"{label or url}: upgrade refused ({status})")
-    conn = LightConn(sock, first, label or url)
+    conn = LightConn(sock, first, label or url, look_for)
     _reader(every).add(conn)
     if rest:
         conn.received(rest)
