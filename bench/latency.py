@@ -34,8 +34,9 @@ WAIT_S = 60.0           # how long deliveries are waited for after the last send
 
 
 async def window(conns: list, message, rate: float, seconds: float, base: int,
-                 both: list[c.Process], server: c.Process) -> dict:
-    """Sends `rate * seconds` notes from the first SENDERS clients; latency samples in ms."""
+                 both: list[c.Process], server: c.Process, turn: int = 0) -> dict:
+    """Sends `rate * seconds` notes from SENDERS clients, the `turn`-th ten of the room (each person
+    may write 200 notes on a board: the same ten for every window ran out); samples in ms."""
     count = int(rate * seconds)
     sent_at: dict[int, float] = {}
     sender_of: dict[int, object] = {}
@@ -54,7 +55,7 @@ async def window(conns: list, message, rate: float, seconds: float, base: int,
     await lg.settle(conns, quiet=0.3)
 
     async def send(k: int) -> None:
-        sender = conns[k % min(SENDERS, len(conns) - 2)]
+        sender = conns[(turn * SENDERS + k % SENDERS) % (len(conns) - 2)]
         sender_of[base + k], sent_at[base + k] = sender, time.perf_counter()
         await sender.send(message(base + k))
 
@@ -89,6 +90,7 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
         # The room grows from one case to the next; the console and the projector come in last
         # (see fanout.py).
         people, bare_conns, staff = [], [], []
+        turn = 0
         for n, rate in sorted(cases):
             # People join as the room grows: the console lists everyone who joined, connected or not.
             cookies += await lg.join_many(room, n - len(cookies))
@@ -99,8 +101,10 @@ async def measure(cases=CASES, repeats=REPEATS, seconds=SECONDS) -> dict:
             bare_conns += await phones(lg.anchor_specs(bare.port, n + 2 - len(bare_conns), sizes["first_bytes"]))
             runs = {"ours": [], "anchor": []}
             for _ in range(repeats):
-                runs["ours"].append(await window(ours_conns, room.note, rate, seconds, base, [server, bare], server))
+                runs["ours"].append(await window(ours_conns, room.note, rate, seconds, base, [server, bare], server,
+                                                 turn))
                 base += 100_000
+                turn += 1
                 runs["anchor"].append(await window(
                     bare_conns, lambda k: lg.anchor_note(k, sizes["frame_bytes"]), rate, seconds, base, [server, bare],
                     bare))
@@ -141,6 +145,9 @@ def report(result: dict) -> None:
     c.print_table(f"Action-to-screen latency, every other client of the room, median of {result['repeats']} "
                   f"interleaved runs of {result['seconds']:g} s", COLUMNS, table_rows(result),
                   [f"{result['senders']} senders; frames of {result['frame_sizes']['frame_bytes']} bytes on both servers.",
+                   "deliveries never seen (a refused note, a lost frame): " + ", ".join(
+                       f"N={r['clients']} {side} {sum(x['expected'] - x['samples'] for x in r['runs'][side])}"
+                       for r in result["results"] for side in ("ours", "anchor")),
                    "share of each window the server waited for a CPU (ours/anchor), and the load generator: "
                    + "; ".join(f"N={r['clients']}: {r['waited']['ours']:.0%}/{r['waited']['anchor']:.0%}, "
                                f"{r['loadgen_waited']:.0%}" for r in result["results"])])

@@ -1,9 +1,11 @@
 """Core rules and state folding, without any server."""
 
+from collections import Counter
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from boards import rules
+from boards import ideas, rules
 from boards.actions import parse
 from boards.errors import InvalidAction, Rejected
 from boards.model import FACILITATOR, PARTICIPANT, SCREEN, Actor
@@ -141,7 +143,7 @@ def test_any_sequence_keeps_authorship_and_replays_identically(steps):
         message = {"add": {"type": "note.add", "board": "b2", "text": text},
                    "edit": {"type": "note.edit", "board": "b2", "note": target, "text": text},
                    "delete": {"type": "note.delete", "board": "b2", "note": target},
-                   "hide": {"type": "note.hide", "board": "b2", "note": target, "hidden": True}}[verb]
+                   "hide": {"type": "note.hide", "board": "b2", "note": target, "hidden": index % 3 != 0}}[verb]
         before = {k: (n.author, n.text, n.hidden) for k, n in play.ws.boards["b2"].data.notes.items()}
         try:
             play.act(people[who], message)
@@ -151,4 +153,21 @@ def test_any_sequence_keeps_authorship_and_replays_identically(steps):
             continue
         if who != "host" and verb in ("edit", "delete"):
             assert before[target][0] == people[who]
-    assert replay("w1", play.log).boards["b2"].data == play.ws.boards["b2"].data
+    data = play.ws.boards["b2"].data
+    assert replay("w1", play.log).boards["b2"].data == data
+    # The counts kept as notes come and go are those of the notes themselves.
+    assert data.visible_count() == len(data.visible())
+    assert data.per_author == Counter(note.author for note in data.notes.values())
+
+
+def test_a_participant_writes_up_to_the_limit_and_again_after_deleting_one():
+    play = Play()
+    notes = [play.add(play.alice, f"Idée {k}") for k in range(ideas.NOTES_PER_PERSON)]
+    with pytest.raises(Rejected, match="maximal"):
+        play.add(play.alice)
+    play.add(play.bob)
+    play.act(play.host, {"type": "note.hide", "board": "b2", "note": notes[0], "hidden": True})
+    play.act(play.alice, {"type": "note.delete", "board": "b2", "note": notes[0]})
+    play.add(play.alice, "Une de plus")
+    data = play.ws.boards["b2"].data
+    assert data.visible_count() == ideas.NOTES_PER_PERSON + 1 and data.hidden == 0

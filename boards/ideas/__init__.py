@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..actions import Flag, Ident, Text, action, spec
@@ -40,9 +41,16 @@ class Note:
 @dataclass
 class IdeasData:
     notes: dict[str, Note] = field(default_factory=dict)
+    # Counted as notes come and go (apply), so that each new note on a board of thousands does
+    # not walk them all: once for its author's limit, once per view for the count it shows.
+    hidden: int = 0
+    per_author: Counter = field(default_factory=Counter)
 
     def visible(self) -> list[Note]:
         return [n for n in self.notes.values() if not n.hidden]
+
+    def visible_count(self) -> int:
+        return len(self.notes) - self.hidden
 
 
 @action("note.add")
@@ -95,8 +103,7 @@ def _writable(board: Board, actor: Actor) -> None:
 def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
     if isinstance(act, AddNote):
         _writable(board, actor)
-        mine = sum(1 for n in board.data.notes.values() if n.author == actor.participant)
-        if mine >= NOTES_PER_PERSON:
+        if board.data.per_author[actor.participant] >= NOTES_PER_PERSON:
             raise Rejected(N_("Vous avez atteint le nombre maximal de notes."))
         return [{"type": "note.added", "board": board.id, "note": new_id(ws, "n"),
                  "author": actor.participant, "text": act.text}]
@@ -119,18 +126,24 @@ def decide(ws: Workshop, board: Board, actor: Actor, act) -> list[dict]:
 
 
 def apply(ws: Workshop, board: Board, event: dict) -> None:
-    notes = board.data.notes
+    data = board.data
+    notes = data.notes
     kind = event["type"]
     if kind == "note.added":
         notes[event["note"]] = Note(event["note"], event["author"], event["text"],
                                     created_at=event.get("at", ""))
+        data.per_author[event["author"]] += 1
     elif kind == "note.edited":
         notes[event["note"]].text = event["text"]
         notes[event["note"]].edited = True
     elif kind == "note.deleted":
-        del notes[event["note"]]
+        note = notes.pop(event["note"])
+        data.per_author[note.author] -= 1
+        data.hidden -= note.hidden
     elif kind == "note.hidden":
-        notes[event["note"]].hidden = event["hidden"]
+        note = notes[event["note"]]
+        data.hidden += event["hidden"] - note.hidden
+        note.hidden = event["hidden"]
 
 
 def freeze(board: Board) -> dict:
