@@ -86,14 +86,13 @@ class Reader:
             self.read()
 
 
-_readers: dict[tuple, Reader] = {}
-
-
 def _reader(every: float | None) -> Reader:
-    key = (asyncio.get_running_loop(), every)
-    if key not in _readers:
-        _readers[key] = Reader(every)
-    return _readers[key]
+    # Kept on the loop, so that they go with it (each asyncio.run of a test has its own).
+    loop = asyncio.get_running_loop()
+    readers = loop.__dict__.setdefault("light_readers", {})
+    if every not in readers:
+        readers[every] = Reader(every)
+    return readers[every]
 
 
 class LightConn:
