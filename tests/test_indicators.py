@@ -1,5 +1,6 @@
 """The indicator framework board, without a server: budgets, ratings, statistics, waves."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -202,7 +203,31 @@ ACTIONS = st.one_of(
               st.lists(st.integers(0, 120), min_size=4, max_size=4)),
     st.tuples(st.just("mode"), st.sampled_from(["dots", "points"]), st.integers(1, 20)),
     st.tuples(st.just("hide"), st.sampled_from(["inter1", "coord1"]), st.booleans()),
+    st.tuples(st.just("remove"), st.sampled_from(["alice", "bob"])),
 )
+
+
+def remove(room, participant):
+    room.do(rules.decide(room.ws, Actor(room.host, FACILITATOR),
+                         parse({"type": "participant.remove", "participant": participant})))
+
+
+def kept_sums(data):
+    return (data.totals, data.support, data.completes, data.tallies, data.rater_count)
+
+
+def assert_sums_kept(data):
+    """The sums kept action by action are those of the allocations and ratings themselves."""
+    kept = kept_sums(data)
+    fresh = copy.deepcopy(data)
+    fresh.recount()
+    assert kept == kept_sums(fresh)
+    for key in data.indicators:
+        assert data.priority(key) == sum(a.get(key, 0) for a in data.allocations.values())
+        assert data.supporters(key) == sum(1 for a in data.allocations.values() if a.get(key))
+        assert data.tally(key) == stats.counts(r[key] for r in data.ratings.values() if key in r)
+    assert data.complete() == sum(1 for a in data.allocations.values() if sum(a.values()) >= data.budget_total)
+    assert data.raters() == sum(1 for r in data.ratings.values() if r)
 
 
 @settings(max_examples=60, deadline=None)
@@ -220,6 +245,8 @@ def test_no_sequence_of_actions_overspends_a_budget(steps):
                                                   "points": step[3][:len(keys)]})
             elif step[0] == "mode":
                 room.act(room.host, {"type": "indicators.mode", "mode": step[1], "budget": step[2]})
+            elif step[0] == "remove":
+                remove(room, getattr(room, step[1]))
             else:
                 room.act(room.host, {"type": "indicator.hide", "indicator": step[1], "hidden": step[2]})
         except (Rejected, InvalidAction):
@@ -227,8 +254,51 @@ def test_no_sequence_of_actions_overspends_a_budget(steps):
         for owner in room.data.allocations:
             assert 0 < room.data.spent(owner) <= room.data.budget_total
             assert all(room.data.visible(key) for key in room.data.allocations[owner])
+        assert_sums_kept(room.data)
     again = replay("w1", room.log).boards["b2"].data
     assert again.allocations == room.data.allocations
+    assert kept_sums(again) == kept_sums(room.data)
+
+
+def test_whole_allocations_are_counted_as_people_place_move_and_lose_them():
+    room = Room()
+    room.phase("prioritise")
+    room.act(room.alice, {"type": "indicators.allocate", "indicator": ["inter1", "coord1"], "points": [3, 2]})
+    room.act(room.bob, {"type": "indicators.allocate", "indicator": ["inter1"], "points": [4]})
+    assert (room.data.complete(), room.data.allocators(), room.data.priority("inter1")) == (1, 2, 7)
+    room.act(room.bob, {"type": "indicator.dot", "indicator": "hab2", "add": True})
+    assert room.data.complete() == 2 and room.data.supporters("inter1") == 2
+    room.act(room.host, {"type": "indicator.hide", "indicator": "coord1", "hidden": True})
+    assert (room.data.complete(), room.data.priority("coord1")) == (1, 0)
+    remove(room, room.bob)
+    assert (room.data.complete(), room.data.allocators(), room.data.priority("inter1")) == (0, 1, 3)
+    assert_sums_kept(room.data)
+
+
+RATINGS = st.lists(st.one_of(
+    st.tuples(st.just("rate"), st.sampled_from(["alice", "bob", "carol"]), st.sampled_from(["inter1", "coord2"]),
+              st.sampled_from(list(stats.VALUES))),
+    st.tuples(st.just("remove"), st.sampled_from(["alice", "bob", "carol"])),
+), max_size=25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(RATINGS)
+def test_the_baromètre_counts_every_answer_once_whatever_the_sequence(steps):
+    room = Room()
+    room.carol = room.do(rules.join(room.ws, "Carol"))[0]["participant"]
+    room.adopt("inter1", "coord2")
+    room.phase("rate")
+    for step in steps:
+        try:
+            if step[0] == "rate":
+                room.act(getattr(room, step[1]), {"type": "indicator.rate", "indicator": step[2], "value": step[3]})
+            else:
+                remove(room, getattr(room, step[1]))
+        except (Rejected, InvalidAction):
+            pass
+        assert_sums_kept(room.data)
+    assert kept_sums(replay("w1", room.log).boards["b2"].data) == kept_sums(room.data)
 
 
 def test_ranking_sums_everyone_and_keeps_library_order_on_ties():

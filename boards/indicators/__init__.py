@@ -286,6 +286,7 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
         _forget(data, event["indicator"])
         for answers in data.ratings.values():
             answers.pop(event["indicator"], None)
+        data.recount()
     elif kind == "indicator.hidden":
         indicator = data.indicators[event["indicator"]]
         indicator.hidden = event["hidden"]
@@ -293,15 +294,14 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
             indicator.chosen = False
             _forget(data, indicator.id)
             _unspot(data, indicator.id)
+            data.recount()
     elif kind == "indicators.mode_set":
         # A new rule for everyone: earlier allocations were made under another budget.
         data.mode, data.budget = event["mode"], event["budget"]
         data.allocations.clear()
+        data.recount()
     elif kind == "indicators.allocated":
-        if event["allocation"]:
-            data.allocations[event["participant"]] = dict(event["allocation"])
-        else:
-            data.allocations.pop(event["participant"], None)
+        data.allot(event["participant"], event["allocation"])
     elif kind == "indicator.chosen":
         data.indicators[event["indicator"]].chosen = event["chosen"]
     elif kind == "indicators.published":
@@ -309,15 +309,16 @@ def apply(ws: Workshop, board: Board, event: dict) -> None:
     elif kind == "indicator.spotlit":
         data.spotlight = event["indicator"]
     elif kind == "indicator.rated":
-        data.ratings.setdefault(event["participant"], {})[event["indicator"]] = event["value"]
+        data.rate(event["participant"], event["indicator"], event["value"])
 
 
 def forget_participant(board: Board, participant: str) -> None:
     """Called by the fold when the facilitator removes someone: their dots or points and their
     ratings stop counting in the ranking, the baromètre and the snapshots; proposals stay."""
     data: IndicatorsData = board.data
-    data.allocations.pop(participant, None)
+    data.allot(participant, None)
     data.ratings.pop(participant, None)
+    data.recount()
 
 
 def freeze(board: Board) -> dict:

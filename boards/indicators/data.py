@@ -66,6 +66,56 @@ class IndicatorsData:
     previous: dict | None = None
     # The indicator whose histogram the projector shows on its whole screen, if any.
     spotlight: str | None = None
+    # Sums of the two dicts above, kept as each person allocates or rates (allot, rate), so that
+    # an action in a room of 2,000 does not read everyone's answers again for every indicator
+    # each page shows; whatever changes many people at once counts again (recount).
+    totals: dict[str, int] = field(default_factory=dict)            # indicator -> dots or points
+    support: dict[str, int] = field(default_factory=dict)           # indicator -> people with some
+    completes: int = 0                                              # people who placed their whole budget
+    tallies: dict[str, dict[str, int]] = field(default_factory=dict)  # indicator -> answer -> people
+    rater_count: int = 0
+
+    # Keeping the sums -----------------------------------------------------
+    def allot(self, participant: str, allocation: dict[str, int] | None) -> None:
+        old = self.allocations.pop(participant, None)
+        if old:
+            self._count(old, -1)
+        allocation = {key: amount for key, amount in (allocation or {}).items() if amount}
+        if allocation:
+            self.allocations[participant] = allocation
+            self._count(allocation, 1)
+
+    def _count(self, allocation: dict[str, int], sign: int) -> None:
+        for key, amount in allocation.items():
+            _bump(self.totals, key, sign * amount)
+            _bump(self.support, key, sign)
+        if sum(allocation.values()) >= self.budget_total:
+            self.completes += sign
+
+    def rate(self, participant: str, indicator_id: str, value: str) -> None:
+        answers = self.ratings.setdefault(participant, {})
+        if not answers:
+            self.rater_count += 1
+        old = answers.get(indicator_id)
+        if old is not None:
+            self._tally(indicator_id, old, -1)
+        answers[indicator_id] = value
+        self._tally(indicator_id, value, 1)
+
+    def _tally(self, indicator_id: str, value: str, by: int) -> None:
+        counts = self.tallies.setdefault(indicator_id, {})
+        _bump(counts, value, by)
+        if not counts:
+            del self.tallies[indicator_id]
+
+    def recount(self) -> None:
+        self.totals, self.support, self.tallies, self.completes = {}, {}, {}, 0
+        for allocation in self.allocations.values():
+            self._count(allocation, 1)
+        for answers in self.ratings.values():
+            for indicator_id, value in answers.items():
+                self._tally(indicator_id, value, 1)
+        self.rater_count = sum(1 for answers in self.ratings.values() if answers)
 
     # Candidates and grouping ----------------------------------------------
     def candidates(self) -> list[Indicator]:
@@ -106,18 +156,18 @@ class IndicatorsData:
         return self.allocations.get(participant or "", {}).get(indicator_id, 0)
 
     def priority(self, indicator_id: str) -> int:
-        return sum(a.get(indicator_id, 0) for a in self.allocations.values())
+        return self.totals.get(indicator_id, 0)
 
     def supporters(self, indicator_id: str) -> int:
-        return sum(1 for a in self.allocations.values() if a.get(indicator_id))
+        return self.support.get(indicator_id, 0)
 
     def allocators(self) -> int:
-        """People who placed at least part of their budget."""
-        return sum(1 for a in self.allocations.values() if a)
+        """People who placed at least part of their budget (empty allocations are not kept)."""
+        return len(self.allocations)
 
     def complete(self) -> int:
         """People who placed all of their budget: 90 points of 100 is not a whole allocation."""
-        return sum(1 for a in self.allocations.values() if sum(a.values()) >= self.budget_total)
+        return self.completes
 
     def ranking(self) -> list[Indicator]:
         order = {key: n for n, key in enumerate(self.indicators)}
@@ -142,7 +192,7 @@ class IndicatorsData:
 
     # Baromètre ---------------------------------------------------------------
     def tally(self, indicator_id: str) -> dict[str, int]:
-        return stats.counts(r[indicator_id] for r in self.ratings.values() if indicator_id in r)
+        return {**stats.counts(()), **self.tallies.get(indicator_id, {})}
 
     def summary(self, indicator_id: str) -> dict:
         return stats.summary(self.tally(indicator_id))
@@ -151,7 +201,7 @@ class IndicatorsData:
         return self.ratings.get(participant or "", {}).get(indicator_id)
 
     def raters(self) -> int:
-        return sum(1 for r in self.ratings.values() if r)
+        return self.rater_count
 
     def previous_tally(self, indicator_id: str) -> dict[str, int] | None:
         if not self.previous:
@@ -167,6 +217,15 @@ class IndicatorsData:
 
     def cues(self) -> list[str]:
         return stats.cues({i.id: self.summary(i.id) for i in self.framework()})
+
+
+def _bump(counts: dict[str, int], key: str, by: int) -> None:
+    """Adds `by` to a count, keeping no zeros (a sum kept and a sum made afresh compare equal)."""
+    total = counts.get(key, 0) + by
+    if total:
+        counts[key] = total
+    else:
+        counts.pop(key, None)
 
 
 # Carry-over between waves ------------------------------------------------------
