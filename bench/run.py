@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as c  # noqa: E402
 
 LIVE = ("fanout", "latency", "plenary", "plenary_pg", "memory", "join_storm", "stall", "live_exports",
-        "rename")
+        "rename", "board_actions")
 # The colleague-written benches, made smaller for --quick by changing their module constants.
 QUICK_PATCH = {"bench_analysis": "SIZES = (100, 1_000)", "bench_exports": "SIZES = (1_000,)"}
 
@@ -159,6 +159,12 @@ def lines(results: dict) -> list[dict]:
         renaming, anchor = r["renaming"]["watcher_bytes_per_s"], r["anchor"]["watcher_bytes_per_s"]
         out.append(_line("9 rename kB/s/phone", case, c.fmt(renaming and renaming / 1000, " kB/s"),
                          c.fmt(anchor and anchor / 1000, " kB/s"), c.fmt(c.ratio(renaming, anchor), "x", 2), "—", None))
+    if "board_actions" in results:
+        bench = results["board_actions"]
+        for r in bench["results"]:
+            out.append(_line("10 action render", f"{ {'ideas': 'note', 'allocation': 'alloc', 'rating': 'rate'}[r['action']]} {r['view']}", c.fmt(r["ms"], " ms", 3),
+                             c.fmt(r["anchor_ms"], " ms", 3), c.fmt(r["ratio"], "x", 2),
+                             f"≤{bench['goal_ratio']:g}x of {r['anchor_people']:,}", r["met"]))
     if "bench_exports" in results:
         for r in results["bench_exports"]["results"]:
             met = None if not r["goal_s"] else r["page_s"] < r["goal_s"]
@@ -174,7 +180,8 @@ COLUMNS = [("figure", 19), ("case", 16), ("ours", 15), ("anchor", 15), ("ratio",
 def print_combined(rows: list[dict], header: str) -> None:
     c.print_table(header, COLUMNS, [[r[k] for k, _ in COLUMNS] for r in rows],
                   ["ratio = ours / anchor (the anchor of the stall and live-export lines is the same clients "
-                   "with nothing else running, of the rename lines the same room with nobody renaming; "
+                   "with nothing else running, of the rename lines the same room with nobody renaming, of the "
+                   "action render lines the same action in a room a tenth the size; "
                    "of the analysis and page lines, the naive networkx / pyvis way; of the two-machine "
                    "plenary on PostgreSQL, one machine in the same run)."])
 

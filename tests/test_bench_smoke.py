@@ -15,6 +15,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
+import board_actions  # noqa: E402
 import commit  # noqa: E402
 import common  # noqa: E402
 import fanout  # noqa: E402
@@ -114,6 +115,15 @@ def test_a_light_phone_is_served_as_a_phone_answers_pings_and_sees_its_refusals(
     assert len(refusals) == 1 and 'data-refused="light-2"' in refusals[0]
     # The first render, the other phone's arrival, the acknowledgement and the refusal at least.
     assert frames >= 3
+
+
+def test_board_actions_times_every_action_on_every_view_in_both_rooms():
+    result = board_actions.measure((4, 12))
+    assert {(r["action"], r["view"]) for r in result["results"]} == {
+        (action, view) for action in ("ideas", "allocation", "rating") for view in board_actions.VIEWS}
+    for row in result["results"]:
+        figures({"results": [row]}, "ms", "anchor_ms", "ratio")
+        assert (row["people"], row["anchor_people"]) == (12, 4)
 
 
 def test_memory_reads_both_servers_resident_size():
