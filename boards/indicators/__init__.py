@@ -316,7 +316,7 @@ def forget_participant(board: Board, participant: str) -> None:
     """Called by the fold when the facilitator removes someone: their dots or points and their
     ratings stop counting in the ranking, the baromètre and the snapshots; proposals stay."""
     data: IndicatorsData = board.data
-    data.allot(participant, None)
+    data.allocations.pop(participant, None)
     data.ratings.pop(participant, None)
     data.recount()
 
