@@ -33,6 +33,8 @@ from typing import Callable
 
 from websockets.speedups import apply_mask
 
+import loadgen
+
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
 READ_EVERY = 0.02
 REFUSAL = b'data-refused="'
@@ -250,12 +252,4 @@ async def open_light(url: str, origin: str | None = None, cookie: str = "", hell
 
 async def open_many(specs: list[dict], concurrency: int = 500, timeout: float = 300.0) -> list[LightConn]:
     """As loadgen.open_many: each phone has received its first frame when this returns."""
-    gate = asyncio.Semaphore(concurrency)
-
-    async def one(spec: dict) -> LightConn:
-        async with gate:
-            conn = await open_light(**spec)
-            await asyncio.wait_for(asyncio.shield(conn.first_frame), timeout)
-            return conn
-
-    return list(await asyncio.gather(*(one(spec) for spec in specs)))
+    return await loadgen.open_many(specs, concurrency, timeout=timeout, opener=open_light)

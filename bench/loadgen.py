@@ -288,7 +288,7 @@ async def open_conn(url: str, origin: str | None = None, cookie: str = "", hello
 
 
 async def open_many(specs: list[dict], concurrency: int = 500, wait_first: bool = True,
-                    timeout: float = 300.0) -> list[Conn]:
+                    timeout: float = 300.0, opener=None) -> list[Conn]:
     """Opens one client per spec (keyword arguments of open_conn), `concurrency` handshakes at a
     time, and waits until each has received its first frame. Many at once is much cheaper for
     our server than a trickle: each arrival refreshes the presence count of everyone connected,
@@ -297,9 +297,9 @@ async def open_many(specs: list[dict], concurrency: int = 500, wait_first: bool 
 
     async def one(spec: dict) -> Conn:
         async with gate:
-            conn = await open_conn(**spec)
+            conn = await (opener or open_conn)(**spec)
             if wait_first:
-                await asyncio.wait_for(conn.first_frame, timeout)
+                await asyncio.wait_for(asyncio.shield(conn.first_frame), timeout)
             return conn
 
     return list(await asyncio.gather(*(one(spec) for spec in specs)))
