@@ -48,7 +48,7 @@ QUICK = {"phones": 200, "rate": 50.0, "seconds": 3.0, "repeats": 1, "wait_s": 10
 
 
 async def room_on(database: m.Database, broker: m.Redis | None, cores: tuple[int, ...], phones: int, rate: float,
-                  seconds: float, repeats: int, wait_s: float, label: str, light_phones: bool = False) -> tuple[list[dict], list[dict], list[str]]:
+                  seconds: float, repeats: int, wait_s: float, label: str, light_phones: bool = True) -> tuple[list[dict], list[dict], list[str]]:
     """One room on fresh servers and a fresh database: its voting windows, each part's CPU in
     each window, and what the servers logged as errors or warnings."""
     url = database.new()
@@ -76,7 +76,7 @@ async def room_on(database: m.Database, broker: m.Redis | None, cores: tuple[int
 
 async def measure(database: m.Database, cases: list[str], broker: m.Redis | None = None, phones: int = PHONES,
                   rate: float = plenary.RATE, seconds: float = plenary.SECONDS, repeats: int = plenary.REPEATS,
-                  wait_s: float = plenary.WAIT_S, rounds: int = 1, light_phones: bool = False) -> dict:
+                  wait_s: float = plenary.WAIT_S, rounds: int = 1, light_phones: bool = True) -> dict:
     """`rounds` times each case in turn (one, two, one, two, ...: the machine's load drifts, and
     both must see the same drift), each round a fresh room; `broker` is needed by two machines."""
     lg.raise_fd_limit()

@@ -26,6 +26,8 @@ import common as c  # noqa: E402
 
 LIVE = ("fanout", "latency", "plenary", "plenary_pg", "memory", "join_storm", "stall", "live_exports",
         "rename", "board_actions")
+# Figure 10's actions, short enough for the combined table's case column.
+ACTION_NAMES = {"ideas": "note", "allocation": "alloc", "rating": "rate"}
 # The colleague-written benches, made smaller for --quick by changing their module constants.
 QUICK_PATCH = {"bench_analysis": "SIZES = (100, 1_000)", "bench_exports": "SIZES = (1_000,)"}
 
@@ -162,7 +164,7 @@ def lines(results: dict) -> list[dict]:
     if "board_actions" in results:
         bench = results["board_actions"]
         for r in bench["results"]:
-            out.append(_line("10 action render", f"{ {'ideas': 'note', 'allocation': 'alloc', 'rating': 'rate'}[r['action']]} {r['view']}", c.fmt(r["ms"], " ms", 3),
+            out.append(_line("10 action render", f"{ACTION_NAMES[r['action']]} {r['view']}", c.fmt(r["ms"], " ms", 3),
                              c.fmt(r["anchor_ms"], " ms", 3), c.fmt(r["ratio"], "x", 2),
                              f"≤{bench['goal_ratio']:g}x of {r['anchor_people']:,}", r["met"]))
     if "bench_exports" in results:
