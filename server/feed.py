@@ -102,6 +102,13 @@ class Feed:
 
 
 class Client:
+    # Slots are laid out in this order: what the hub asks of every reader of every frame comes
+    # first, on one or two cache lines (in a room of 1,000, each reader's objects are out of the
+    # cache again by the time the next frame comes).
+    __slots__ = ("pos", "own", "acks", "refused", "overflow", "stopped", "seq", "closing", "sending", "wire",
+                 "arrival_seq", "room", "sent_seq", "last_sent", "feed", "socket", "send", "view", "participant",
+                 "proxy_by", "locale", "key", "limit", "on_stop", "greeted")
+
     def __init__(self, socket, view: str, participant: str | None, locale: str,
                  limit: int, proxy_by: str | None = None,
                  send: Callable[[str], Awaitable] | None = None, wire=None):

@@ -110,6 +110,9 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         self.cut_timer = None
         self.cut_off = False
         self.caller: tuple | None = None
+        # The transport while a frame may go straight to it (`write_now`), else None: kept as the
+        # connection's state changes, so a frame to a steady reader costs one question, not nine.
+        self.lane = None
 
     # Reading ---------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -120,6 +123,9 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         view = memoryview(data)
         for start in range(0, len(data), SLICE):
             super().data_received(bytes(view[start:start + SLICE]))
+            if self.lane is not None and (self.close_sent or self.conn.state is not State.OPEN):
+                # A close from the client, or a protocol error: no frame may follow our close.
+                self.lane = None
             if self.cut_off or self.transport.is_closing():
                 return
 
@@ -189,6 +195,7 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         if self.cut_off:
             return
         self.cut_off = True
+        self.lane = None
         self.transport.write(b"".join(self.conn.data_to_send()))
         if self.close_timer is not None:
             self.close_timer.cancel()
@@ -202,7 +209,14 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         coroutine per frame; False when `send` would have to wait or fail, for it to do so.
 
         A connection without compression gets the frame's bytes as they are, framed once for
-        all such clients; with permessage-deflate each connection compresses with its own context."""
+        all such clients; with permessage-deflate each connection compresses with its own context.
+        A steady connection's frame goes through `lane` without the questions below: in a room
+        of 1,000 they touched five objects per reader, each out of the processor's cache after
+        the write to the reader before, and cost a fifth of the frame (docs/performance.md)."""
+        lane = self.lane
+        if lane is not None and not lane.is_closing():
+            lane.write(frame.wire)
+            return True
         if (self.close_sent or self.disconnected or self.cut_off or self.initial_response is not None
                 or not self.writable.is_set() or self.transport.is_closing()):
             return False
@@ -220,7 +234,11 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         if self.close_sent and self.initial_response is None and message["type"] in ("websocket.send", "websocket.close"):
             # Closed by the wire (a flood, a stall): for the application, the client is gone.
             raise ClientDisconnected()
-        await super().send(message)
+        try:
+            await super().send(message)
+        finally:
+            # Accepted, closed, or failed: what `write_now` may do changes here.
+            self.lane = self._steady()
         if message["type"] == "websocket.close" and self.handshake_complete:
             if message.get("code") in HARD_CLOSES:
                 if message.get("code") == 1008:
@@ -232,13 +250,26 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
                 self.close_timer.cancel()
                 self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
 
+    def _steady(self):
+        """The transport, when a frame may be written to it at once and as it is; else None."""
+        conn = self.conn
+        if (self.handshake_complete and not self.close_sent and not self.disconnected and not self.cut_off
+                and self.initial_response is None and self.writable.is_set() and not conn.extensions
+                and conn.state is State.OPEN and not conn.expect_continuation_frame
+                and not self.transport.is_closing()):
+            return self.transport
+        return None
+
     def pause_writing(self) -> None:
         super().pause_writing()
+        # Frames wait for the socket (hub.py counts how far behind it falls), not in its buffer.
+        self.lane = None
         if self.stall_timer is None:
             self.stall_timer = self.loop.call_later(self.send_timeout, self.stalled)
 
     def resume_writing(self) -> None:
         super().resume_writing()
+        self.lane = self._steady()
         if self.stall_timer is not None:
             self.stall_timer.cancel()
             self.stall_timer = None
@@ -260,6 +291,7 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         """Drops the connection with a TCP reset: what waits for the peer, in our buffers and in
         the kernel's, is freed now (a graceful close leaves it queued until the kernel gives up)."""
         self.cut_off = self.close_sent = True
+        self.lane = None
         sock = self.transport.get_extra_info("socket")
         if sock is not None:
             try:
@@ -268,7 +300,12 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
                 pass
         self.transport.abort()
 
+    def shutdown(self) -> None:
+        self.lane = None
+        super().shutdown()
+
     def connection_lost(self, exc) -> None:
+        self.lane = None
         for timer in (self.stall_timer, self.cut_timer):
             if timer is not None:
                 timer.cancel()
