@@ -134,12 +134,13 @@ def test_memory_reads_both_servers_resident_size():
 
 def test_join_storm_gives_every_phone_its_first_render():
     result = asyncio.run(join_storm.measure(phones=5, repeats=1, console_phones=3))
-    phones_only, with_console = result["results"]
+    phones_only, with_console, back = result["results"]
     for row in result["results"]:
         figures({"results": [row]}, "ours_total_s", "anchor_total_s", "ratio")
         # The first render carries the seeded notes, so the anchor was asked for a frame that large.
         assert row["first_bytes"] > join_storm.SEED_NOTES * 100
     assert (phones_only["phones"], with_console["phones"], with_console["console"]) == (5, 3, True)
+    assert (back["phones"], back["back"], phones_only["back"]) == (5, True, False)
 
 
 def test_commit_times_both_sides():
