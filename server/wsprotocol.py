@@ -113,6 +113,8 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         # The transport while a frame may go straight to it (`write_now`), else None: kept as the
         # connection's state changes, so a frame to a steady reader costs one question, not nine.
         self.lane = None
+        # Whether permessage-deflate was agreed: each frame is then compressed for this connection.
+        self.compressed = False
 
     # Reading ---------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
@@ -215,7 +217,12 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         the write to the reader before, and cost a fifth of the frame (docs/performance.md)."""
         lane = self.lane
         if lane is not None and not lane.is_closing():
-            lane.write(frame.wire)
+            if self.compressed:
+                conn = self.conn
+                conn.send_text(frame.data)
+                lane.write(b"".join(conn.data_to_send()))
+            else:
+                lane.write(frame.wire)
             return True
         if (self.close_sent or self.disconnected or self.cut_off or self.initial_response is not None
                 or not self.writable.is_set() or self.transport.is_closing()):
@@ -239,6 +246,7 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
         finally:
             # Accepted, closed, or failed: what `write_now` may do changes here.
             self.lane = self._steady()
+            self.compressed = bool(self.conn.extensions)
         if message["type"] == "websocket.close" and self.handshake_complete:
             if message.get("code") in HARD_CLOSES:
                 if message.get("code") == 1008:
@@ -251,10 +259,10 @@ class GuardedWebSocket(WebSocketsSansIOProtocol):
                 self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
 
     def _steady(self):
-        """The transport, when a frame may be written to it at once and as it is; else None."""
+        """The transport, when a frame may be written to it at once; else None."""
         conn = self.conn
         if (self.handshake_complete and not self.close_sent and not self.disconnected and not self.cut_off
-                and self.initial_response is None and self.writable.is_set() and not conn.extensions
+                and self.initial_response is None and self.writable.is_set()
                 and conn.state is State.OPEN and not conn.expect_continuation_frame
                 and not self.transport.is_closing()):
             return self.transport
