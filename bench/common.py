@@ -171,6 +171,13 @@ def anchor(port: int | None = None) -> Process:
                    port, "anchor")
 
 
+def floor(port: int | None = None) -> Process:
+    """The stack's floor (bench/floor_server.py): starlette and uvicorn alone, on the same core."""
+    port = port or free_port()
+    return Process([sys.executable, str(ROOT / "bench" / "floor_server.py"), "--port", str(port)],
+                   port, "floor")
+
+
 def progress(message: str) -> None:
     """A line on stderr while a bench runs, so a long run shows where it is."""
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

@@ -19,6 +19,12 @@ and come back at once, each opening its websocket and getting the whole board (t
 behind). That is the anchor's own exchange, one websocket and one large frame per phone; the
 join storm adds the join form to it.
 
+Beside the two, the stack's floor (bench/floor_server.py): starlette and uvicorn as our server
+runs them, parsing the same join form into a signed session cookie and sending the same first
+frame over a websocket, with nothing of ours behind (no rules, no database, no templates). Every
+starlette application pays it for this exchange; "ours/floor" is the part of the distance to the
+bare anchor that is ours to cut.
+
 A second, smaller storm has the facilitator's console open too, as it usually is while people
 arrive: the console lists every participant, and that list is rendered again for each arrival,
 so the storm's cost grows with the square of the room. It is measured at 200 phones, where it
@@ -113,25 +119,61 @@ async def anchor_storm(bare: c.Process, phones: int, first_bytes: int, cap: floa
     return result
 
 
+async def floor_join(port: int, name: str) -> str:
+    reply = await lg.http(port, "POST", "/rejoindre", {"code": "FLOOR", "name": name})
+    if reply.status != 303 or "maillage" not in reply.cookies:
+        raise RuntimeError(f"the floor refused a join ({reply.status})")
+    return "maillage=" + reply.cookies["maillage"]
+
+
+async def floor_storm(base: c.Process, phones: int, first_bytes: int, cap: float, back: bool) -> dict:
+    """The same storm on the stack's floor, the phones joining or (with `back`) coming back."""
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def joined(index: int) -> str:
+        async with gate:
+            return await floor_join(base.port, f"Téléphone {index + 1}")
+
+    cookies = await asyncio.gather(*(joined(i) for i in range(phones))) if back else None
+
+    async def arrive(index: int) -> light.LightConn:
+        cookie = cookies[index] if cookies else await floor_join(base.port, f"Téléphone {index + 1}")
+        return await light.open_light(f"ws://{lg.HOST}:{base.port}/live", cookie=cookie, first='id="stage"',
+                                      hello={"type": "hello", "size": first_bytes}, every=None)
+
+    result, conns = await storm(base, phones, arrive, cap)
+    await lg.close_all(conns)
+    return result
+
+
 async def measure(phones: int = PHONES, repeats: int = REPEATS, console_phones: int = CONSOLE_PHONES,
                   cap: float = CAP_S) -> dict:
     lg.raise_fd_limit()
     rows = []
-    with c.anchor() as bare:
+    with c.anchor() as bare, c.floor() as base:
         for count, console, back in ((phones, False, False), (console_phones, True, False), (phones, False, True)):
-            runs = {"ours": [], "anchor": []}
+            # The floor has no console: it stands beside the storms of phones alone.
+            sides = ("ours", "anchor") if console else ("ours", "anchor", "floor")
+            runs = {side: [] for side in sides}
             for _ in range(repeats):
                 runs["ours"].append(await ours_storm(count, console, cap, back))
-                runs["anchor"].append(await anchor_storm(bare, count, runs["ours"][-1]["first_bytes"], cap))
+                first_bytes = runs["ours"][-1]["first_bytes"]
+                runs["anchor"].append(await anchor_storm(bare, count, first_bytes, cap))
+                if "floor" in runs:
+                    await asyncio.sleep(0.5)
+                    runs["floor"].append(await floor_storm(base, count, first_bytes, cap, back))
                 c.progress(f"storm of {count}{' with the console' if console else ''}{' coming back' if back else ''}: "
-                           f"ours {runs['ours'][-1]['total_s']} s, anchor {runs['anchor'][-1]['total_s']} s")
+                           + ", ".join(f"{side} {runs[side][-1]['total_s']} s" for side in sides))
                 await asyncio.sleep(1)
             row = {"phones": count, "console": console, "back": back,
-                   "censored": any(r["censored"] for r in runs["ours"] + runs["anchor"])}
-            for side in ("ours", "anchor"):
+                   "censored": any(r["censored"] for side in sides for r in runs[side])}
+            for side in sides:
                 for key in ("total_s", "p50_s", "p99_s", "server_cpu_s"):
                     row[f"{side}_{key}"] = c.median(r[key] for r in runs[side])
             row["ratio"] = c.rounded(c.ratio(row["ours_total_s"], row["anchor_total_s"]), 2)
+            if "floor" in runs:
+                row["floor_ratio"] = c.rounded(c.ratio(row["ours_total_s"], row["floor_total_s"]), 2)
+                row["floor_anchor_ratio"] = c.rounded(c.ratio(row["floor_total_s"], row["anchor_total_s"]), 2)
             ratio_ok = row["ratio"] is not None and row["ratio"] <= GOAL_RATIO
             row["met"] = ratio_ok if console or back else (row["ours_total_s"] < GOAL_S and ratio_ok)
             row["first_bytes"] = runs["ours"][-1]["first_bytes"]
@@ -140,14 +182,15 @@ async def measure(phones: int = PHONES, repeats: int = REPEATS, console_phones: 
     return {"repeats": repeats, "in_flight": IN_FLIGHT, "seed_notes": SEED_NOTES, "cap_s": cap, "results": rows}
 
 
-COLUMNS = [("join storm", 16), ("ours", 8), ("anchor", 8), ("ratio", 7), ("ours p99", 9), ("server cpu", 11),
-           ("goal", 14), ("verdict", 7)]
+COLUMNS = [("join storm", 16), ("ours", 8), ("anchor", 8), ("ratio", 7), ("floor", 8), ("ours/floor", 11),
+           ("ours p99", 9), ("server cpu", 11), ("goal", 14), ("verdict", 7)]
 
 
 def table_rows(result: dict) -> list[list[str]]:
     return [[case(r),
              ("≥" if r["censored"] else "") + c.fmt(r["ours_total_s"], " s", 2),
-             c.fmt(r["anchor_total_s"], " s", 2), c.fmt(r["ratio"], "x", 2), c.fmt(r["ours_p99_s"], " s", 2),
+             c.fmt(r["anchor_total_s"], " s", 2), c.fmt(r["ratio"], "x", 2), c.fmt(r.get("floor_total_s"), " s", 2),
+             c.fmt(r.get("floor_ratio"), "x", 2), c.fmt(r["ours_p99_s"], " s", 2),
              c.fmt(r["ours_server_cpu_s"], " s", 1),
              f"≤{GOAL_RATIO:g}x" if r["console"] or r.get("back") else f"<{GOAL_S:g} s, ≤{GOAL_RATIO:g}x",
              c.verdict(r["met"])]
@@ -164,7 +207,8 @@ def report(result: dict) -> None:
                   f"interleaved runs ({result['in_flight']} phones in flight)", COLUMNS, table_rows(result),
                   [f"first render {row['first_bytes']} bytes ({result['seed_notes']} notes on the board); anchor = "
                    "websocket connection + one frame of that size; back = phones that joined before, coming "
-                   "back at once after a wifi drop (the anchor's exchange); ours p99 = one phone's wait; "
+                   "back at once after a wifi drop (the anchor's exchange); floor = starlette and uvicorn alone making "
+                   "the same exchanges (bench/floor_server.py); ours p99 = one phone's wait; "
                    f"a storm still running after {result['cap_s']:g} s is stopped and counted as that long (≥)."])
 
 

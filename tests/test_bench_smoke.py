@@ -141,6 +141,14 @@ def test_join_storm_gives_every_phone_its_first_render():
         assert row["first_bytes"] > join_storm.SEED_NOTES * 100
     assert (phones_only["phones"], with_console["phones"], with_console["console"]) == (5, 3, True)
     assert (back["phones"], back["back"], phones_only["back"]) == (5, True, False)
+    # The stack's floor stands beside the storms of phones alone, joining and coming back.
+    for row in (phones_only, back):
+        figures({"results": [row]}, "floor_total_s", "floor_ratio", "floor_anchor_ratio")
+        assert row["runs"]["floor"][0]["served"] == 5
+    assert "floor_total_s" not in with_console
+    assert [(r["figure"], r["case"]) for r in bench_runner.lines({"join_storm": result})] == [
+        ("5 join storm", "N=5"), ("5 join storm/floor", "N=5"), ("5 join storm", "N=3 + console"),
+        ("5 join storm", "N=5 back"), ("5 join storm/floor", "N=5 back")]
 
 
 def test_commit_times_both_sides():
