@@ -28,7 +28,7 @@ import common as c  # noqa: E402
 import machines  # noqa: E402
 
 from server.store import Store  # noqa: E402
-from server.store_sqlite import PRAGMAS  # noqa: E402
+from server.store.sqlite import PRAGMAS  # noqa: E402
 
 COMMITS = 1_000
 REPEATS = 3

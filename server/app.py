@@ -21,7 +21,8 @@ from . import agendas, auth, coordinator, live, pages, review, snapshots
 from . import stakeholders_routes
 from . import diagnosis_routes
 from . import library
-from . import pictos, privacy_pages
+from . import pictos
+from .privacy import pages as privacy_pages
 from . import transfer
 from .cluster import Broker
 from .admission import Admission

@@ -8,7 +8,7 @@ analyses, under a checksum. Importing it is a merge of logs, not a copy:
 - a workshop the server knows gets only the events after its last one, provided the two logs agree
   on every event they share. They agree when each shared event has the same number, type and time
   and the same fields, or the same fields with some words blanked on one side: an erasure
-  (server/privacy.py `redact`) on either machine wins on both. A workshop continued on both
+  (server/privacy/ `redact`) on either machine wins on both. A workshop continued on both
   machines is refused: merging two futures would decide for the people who were in the rooms;
 - snapshots and operation ids are added when missing, never changed.
 

@@ -2,7 +2,7 @@
 lines that keep no one's address.
 
 Deleting is not enough: a deleted row stays in the database's files until they are rewritten. So
-each store scrubs after deleting (server/store_sqlite.py, server/store_postgres.py): on SQLite a
+each store scrubs after deleting (server/store/sqlite.py, server/store/postgres.py): on SQLite a
 text typed in a deleted workshop is then nowhere in the files.
 """
 
@@ -22,7 +22,7 @@ from boards.errors import Rejected
 from boards.i18n import N_
 from boards.state import replay
 
-from . import render
+from .. import render
 
 log = logging.getLogger("maillage.privacy")
 

@@ -22,9 +22,9 @@ from boards.errors import Refusal
 from boards.kinds import KINDS
 from boards.model import FACILITATOR, PARTICIPANT, Actor, Board, Workshop
 
-from . import auth, privacy
-from .i18n import translate
-from .pages import html, locale_of
+from .. import auth, privacy
+from ..i18n import translate
+from ..pages import html, locale_of
 
 ENDINGS = (".delete", ".withdraw", ".remove")
 WORDS = ("text", "name", "label", "title", "definition")

@@ -4,7 +4,7 @@ Every change of a workshop is one row of `events`, numbered per workshop. An act
 its operation id are committed in one transaction, so a retried operation is recognised exactly
 when its effects exist.
 
-One interface, two implementations (server/store_sqlite.py, server/store_postgres.py). Everything
+One interface, two implementations (server/store/sqlite.py, server/store/postgres.py). Everything
 above the store speaks the same small dialect: `execute` (a cursor: fetchone, fetchall, rowcount,
 iteration), `query` (rows as dicts) and `atomic()`, with `?` placeholders that each backend
 translates, and SQL both databases understand (`INSERT ... ON CONFLICT DO NOTHING`, no JSON
@@ -106,10 +106,10 @@ class Store:
     def __new__(cls, target=None, *args, **kwargs):
         if cls is Store:
             if is_postgres(str(target)):
-                from .store_postgres import PostgresStore
+                from .postgres import PostgresStore
                 cls = PostgresStore
             else:
-                from .store_sqlite import SqliteStore
+                from .sqlite import SqliteStore
                 cls = SqliteStore
         return super().__new__(cls)
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import sqlite_utils
 
-from .store import MIGRATIONS, Store, statements
+from . import MIGRATIONS, Store, statements
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -78,7 +78,7 @@ class SqliteStore(Store):
     def scrub(self, vacuum: bool = True) -> None:
         """A deleted row stays in its page until reused and in the WAL until a checkpoint: zeroed
         free space (secure_delete), a rebuilt file (VACUUM) and an emptied WAL leave none."""
-        from .privacy import ScrubFailed
+        from ..privacy import ScrubFailed
         if vacuum:
             self.db.execute("VACUUM")
         busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
