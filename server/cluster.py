@@ -182,10 +182,10 @@ class Broker:
             data = json.loads(entry)
             if process.decode() != self.id and now - data["at"] < PRESENCE_TTL:
                 remote.update(data["online"])
-        self.workshops.remote_online[workshop_id] = remote
+        self.workshops.presence.remote[workshop_id] = remote
         ws = self.workshops.get(workshop_id)
         if ws is not None:
-            self.workshops.presence(ws)
+            self.workshops.presence.refresh(ws)
 
     async def _recover(self) -> None:
         """A failed write (no free connection in time, a connection refused) marks the relay lost,

@@ -130,8 +130,8 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
         here.cancel()
     client.on_stop = hub_stopped
     if view == FACILITATOR:
-        workshops.console_connected(ws)
-    workshops.presence_soon(ws)
+        workshops.presence.console_connected(ws)
+    workshops.presence.soon(ws)
     settings = app.state.settings
     bucket = auth.TokenBucket(settings.actions_per_second, settings.actions_per_second * 4)
     # Refusals for rate a connection may collect: two seconds' worth, then one a second.
@@ -193,7 +193,7 @@ async def _serve(websocket, app, ws, role, participant, proxy_by, locale, person
         client.on_stop = None
         client.stop()
         room.discard(client)
-        workshops.presence_soon(ws)
+        workshops.presence.soon(ws)
 
 
 def _decode(text: str) -> tuple[object, str | None]:

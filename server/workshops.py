@@ -22,50 +22,40 @@ from .i18n import translate
 from .frames import Frames
 from .hub import Client, Hub
 from .lockstep import LockstepWriter
+from .presence import Presence
 from .store import Store, StoreLost, is_postgres, now, stamp
 from .writer import Writer
 
 log = logging.getLogger("maillage.workshops")
 
 DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "diagnosis"),)
-# Seconds between two refreshes of presence (the online count, the facilitator's people panel)
-# while people contribute, and at most while they arrive or leave.
-PRESENCE_DELAY = 1.0
-# A refresh costs a frame to every page and the whole people panel: while people arrive or leave it
-# waits this long per connected page (capped by PRESENCE_DELAY), so a join storm spends a bounded
-# share of the server on it instead of O(N²) frames, and a small room still sees arrivals at once.
-PRESENCE_DELAY_PER_CLIENT = 0.0025
-# While people contribute, the panel's counts wait PRESENCE_DELAY, or this long per person when
-# longer: the panel takes about 0.2 ms per person to render, and a plenary's votes should not spend
-# more than a tenth of the server on it (4 s between refreshes at 2,000 people).
-CONTRIBUTIONS_DELAY_PER_PERSON = 0.002
-
-
 class Workshops:
     def __init__(self, store: Store, hub: Hub):
         self.store = store
         self.hub = hub
         self.states: dict[str, Workshop] = {}
         self.by_code: dict[str, str] = {}
-        # Refreshes of presence waiting for their time: workshop id -> (loop time, handle).
-        self._presence_due: dict[str, tuple[float, asyncio.Handle]] = {}
-        # Workshops whose pending refresh must reach every page, not only the facilitators'.
-        self._presence_everyone: set[str] = set()
+        self.presence = Presence(hub)
         self._frames = Frames()
         # The (participant, op) of every action applied to a workshop, read once from the disk
         # (a retried action is recognised without a query on the loop each time: one round
         # trip each to a database across a network), kept by `_decide` and `commit`.
         self._ops: dict[str, set[tuple[str, str]]] = {}
-        # What the facilitators' people panels show, by workshop (see `_people_changed`).
-        self._panels: dict[str, tuple] = {}
         # Set when several processes share the workshops (server/cluster.py).
         self.broker = None
-        # People connected to the other processes, by workshop.
-        self.remote_online: dict[str, set[str]] = {}
         # Group commit (server/writer.py), started with the event loop when one process serves.
         self.writer: Writer | None = None
         for row in store.workshops():
             self._load(row["id"])
+
+    @property
+    def broker(self):
+        return self._broker
+
+    @broker.setter
+    def broker(self, broker) -> None:
+        # Presence goes through the same broker: each process tells the others who it holds.
+        self._broker = self.presence.broker = broker
 
     def _load(self, workshop_id: str) -> Workshop:
         self._ops.pop(workshop_id, None)
@@ -322,11 +312,9 @@ class Workshops:
     def _after(self, ws: Workshop, stored: list[dict]) -> None:
         """Side effects on connections and the clock: presence, removed phones, captains, the timer."""
         if any(event["type"].startswith("participant.") for event in stored):
-            self.presence_soon(ws)
+            self.presence.soon(ws)
         elif any("board" in event and event.get("by") for event in stored):
-            # Contributions change only the facilitator's panel, not who is online.
-            self.presence_soon(ws, max(PRESENCE_DELAY, CONTRIBUTIONS_DELAY_PER_PERSON * len(ws.participants)),
-                               panel_only=True)
+            self.presence.contributed(ws)
         if any(event["type"].startswith("timer.") for event in stored):
             self.schedule_timer(ws)
         if any(event["type"] in ("participant.joined", "participant.removed") or (
@@ -414,98 +402,6 @@ class Workshops:
             client.push(render.frame(ws, client.view, client.locale, client.participant) + own, seq=ws.seq)
             return
         client.push(self._frames.get(ws, client.view, client.locale) + own, seq=ws.seq)
-
-    def presence_soon(self, ws: Workshop, delay: float | None = None, panel_only: bool = False) -> None:
-        """Presence and contribution counts, refreshed within `delay` seconds, once for all that
-        happens meanwhile (by default a delay that grows with the room, up to PRESENCE_DELAY).
-
-        Each refresh goes to every page and re-renders the facilitator's whole people panel: done
-        per arrival, 2,000 phones joining cost O(N²) frames. The refresh shows the room as it is
-        when it runs, so nothing that happened meanwhile is missed. With `panel_only` (what
-        changed is who contributed, not who is online) it goes to the facilitators' pages alone,
-        unless a refresh for everyone is asked for before it runs.
-        """
-        if delay is None:
-            delay = min(PRESENCE_DELAY, PRESENCE_DELAY_PER_CLIENT * len(self.hub.room(ws.id).clients))
-        if not panel_only:
-            self._presence_everyone.add(ws.id)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            # No event loop (a test driving the shell by hand): nothing can wait, refresh now.
-            self._presence_everyone.discard(ws.id)
-            self.presence(ws, everyone=not panel_only)
-            return
-        when = loop.time() + delay
-        due = self._presence_due.get(ws.id)
-        if due is not None:
-            if due[0] <= when:
-                return
-            due[1].cancel()
-
-        def refresh() -> None:
-            self._presence_due.pop(ws.id, None)
-            everyone = ws.id in self._presence_everyone
-            self._presence_everyone.discard(ws.id)
-            self.presence(ws, everyone)
-        # uvloop answers a time already past with a plain Handle, which has no when(): keep our own.
-        self._presence_due[ws.id] = when, loop.call_at(when, refresh)
-
-    def presence(self, ws: Workshop, everyone: bool = True) -> None:
-        """Publishes the online count and the people panel; not `everyone`: the panel alone.
-
-        A page's count changes only when someone connects or leaves, which asks for everyone: a
-        plenary's contributions refreshed every page's unchanged count every few seconds, a
-        frame to each of 2,000 phones."""
-        room = self.hub.room(ws.id)
-        online = room.online()
-        if self.broker is not None:
-            self.broker.share_presence(ws.id, online)
-            online = set(online) | self.remote_online.get(ws.id, set())
-        online = set(online)
-        changed, counted, added = self._people_changed(ws, room, online) or (None, (), ())
-        room.publish(lambda view, locale: render.presence(ws, online, view, locale, changed, counted, added)
-                     if everyone or view == FACILITATOR else "")
-
-    def _people_changed(self, ws: Workshop, room, online: set[str]):
-        """The people whose item on the facilitator's panel changed since the last refresh, those
-        of whom only the count changed, and those who joined the end of the list; None when the
-        panel must be rendered whole (its list, board or exclusions changed otherwise, or a
-        console connected since: its page was rendered with nobody online).
-
-        The whole panel takes about 0.2 ms a person (180 ms at 1,000 people); an item about
-        70 µs, a count a few µs: between two refreshes a plenary changes hundreds of counts.
-        """
-        if not any(client.view == FACILITATOR for client in room.clients):
-            self._panels.pop(ws.id, None)
-            return None
-        people = ws.people()
-        board = ws.current_board if ws.board(ws.current_board or "") is not None else None
-        counts = ws.activity.get(board, {}) if board else {}
-        layout = (board, tuple(p.id for p in people), tuple(p.id for p in ws.banned()))
-        marks = {p.id: (p.offline or p.id in online, counts.get(p.id), p.captain, p.name, p.organisation)
-                 for p in people}
-        shown = self._panels.get(ws.id)
-        self._panels[ws.id] = layout, marks
-        if shown is None:
-            return None
-        (was_board, was_ids, was_banned), before = shown
-        # A join storm appends to the list: the whole panel (0.2 ms a person) at every refresh of
-        # a storm of 2,000 was seconds of the server's time.
-        if (was_board, was_banned) != (board, layout[2]) or not was_ids or layout[1][:len(was_ids)] != was_ids:
-            return None
-        changed, counted, added = [], [], people[len(was_ids):]
-        for person in people[:len(was_ids)]:
-            mark, was = marks[person.id], before[person.id]
-            if mark != was:
-                only_count = mark[0] == was[0] and mark[2:] == was[2:]
-                (counted if only_count else changed).append(person)
-        return changed, counted, added
-
-    def console_connected(self, ws: Workshop) -> None:
-        """A facilitator's page connected: its panel was rendered with nobody online, so the next
-        refresh sends it whole."""
-        self._panels.pop(ws.id, None)
 
     def facilitator(self, ws: Workshop, name: str) -> str:
         return self.join(ws, name, role=FACILITATOR)

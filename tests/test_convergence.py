@@ -247,7 +247,7 @@ class Convergence(RuleBasedStateMachine):
             return
         client = self.shell.hub.client(None, phone.view, phone.me, LOCALE)
         self.shell.hub.room(self.workshop_id).add(client)
-        self.shell.workshops.presence(self.ws)
+        self.shell.workshops.presence.refresh(self.ws)
         phone.conn = Connection(client)
         phone.conn.up.append(json.dumps({"type": "hello", "last_seq": phone.seq}))
         phone.conn.up.extend(phone.pending.values())
@@ -255,7 +255,7 @@ class Convergence(RuleBasedStateMachine):
     def _lose(self, phone: Phone) -> None:
         if phone.conn is not None:
             self.shell.hub.room(self.workshop_id).discard(phone.conn.client)
-            self.shell.workshops.presence(self.ws)
+            self.shell.workshops.presence.refresh(self.ws)
             phone.conn = None
 
     # Rules --------------------------------------------------------------------------------------
@@ -319,7 +319,7 @@ class Convergence(RuleBasedStateMachine):
         if client.closing is not None:
             phone.conn.closing = client.closing
             self.shell.hub.room(self.workshop_id).discard(client)
-            self.shell.workshops.presence(self.ws)
+            self.shell.workshops.presence.refresh(self.ws)
 
     @rule(data=st.data())
     def deliver_to_phone(self, data):
@@ -367,7 +367,7 @@ class Convergence(RuleBasedStateMachine):
         """Everyone back online and every queue drained; then each page must be the server's."""
         # The facilitator's presence panel is refreshed a second after contributions (a timer
         # of the event loop, which this machine has not): its refresh has happened by now.
-        self.shell.workshops.presence(self.ws)
+        self.shell.workshops.presence.refresh(self.ws)
         for _ in range(50):
             moved = False
             for phone in self.phones:

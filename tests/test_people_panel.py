@@ -40,8 +40,8 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         phones = {p: hub.client(None, PARTICIPANT, p, "fr") for p in people}
         for client in [console, *phones.values()]:
             room.add(client)
-        shell.console_connected(ws)
-        shell.presence(ws)
+        shell.presence.console_connected(ws)
+        shell.presence.refresh(ws)
         first = console.take()
         assert '<div id="people"' in first
         page = Page('<div id="people"></div><span id="online"></span>')
@@ -58,7 +58,7 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
                                       parse({"type": "participant.captain", "participant": people[9],
                                              "captain": True})))
         # (Without an event loop, each change refreshes presence at once.)
-        shell.presence(ws)
+        shell.presence.refresh(ws)
         frame = console.take()
         assert '<div id="people"' not in frame
         # Whose presence or captaincy changed: their items; who only contributed: the count alone.
@@ -69,7 +69,7 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         assert page.region("people") == fresh_panel(shell, ws)
 
         # Nothing changed: no item at all.
-        shell.presence(ws)
+        shell.presence.refresh(ws)
         nothing = console.take()
         assert "person-" not in nothing and "contrib-" not in nothing
 
@@ -85,7 +85,7 @@ def test_a_refresh_sends_only_the_people_who_changed_and_the_panel_stays_right(t
         # Someone leaves the list (removed): the panel goes whole.
         shell.commit(ws, rules.decide(ws, Actor(host, FACILITATOR),
                                       parse({"type": "participant.remove", "participant": people[5]})))
-        shell.presence(ws)
+        shell.presence.refresh(ws)
         frame = console.take()
         assert '<div id="people"' in frame
         page.apply(frame)

@@ -72,13 +72,13 @@ class Room:
         room = self.hub.room(self.ws.id)
         for view, me in ((PARTICIPANT, self.alice), (PARTICIPANT, self.bob), (FACILITATOR, self.host), (SCREEN, None)):
             room.add(self.hub.client(None, view, me, LOCALE))
-        self.shell.console_connected(self.ws)
+        self.shell.presence.console_connected(self.ws)
         for client in room.clients:
             self.pages[{self.alice: "alice", self.bob: "bob", self.host: "console"}.get(client.participant, "screen")] = (
                 client, client.view, client.participant,
                 Page('<div id="sync" hidden></div>' + self.fresh(client.view, client.participant)))
         # The panel as the server last sent it: later refreshes send the items that changed.
-        self.shell.presence(self.ws)
+        self.shell.presence.refresh(self.ws)
         for client, *_ in self.pages.values():
             client.take()
 
@@ -87,7 +87,7 @@ class Room:
         before = {page: self.text(page) for page in self.pages}
         old = self.ws.participants[self.alice].name
         self.act(self.alice, {"type": "participant.rename", "name": name, "organisation": "Mission locale"})
-        self.shell.presence(self.ws)
+        self.shell.presence.refresh(self.ws)
         frames = {}
         for page, (client, view, me, dom) in self.pages.items():
             frame = frames[page] = client.take()
