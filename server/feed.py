@@ -21,6 +21,14 @@ from websockets.frames import Frame as WireFrame
 _WHOLE_ELEMENT = re.compile(r'<\w+ id="([^"]+)"[^>]*? hx-swap-oob="true"[^>]*>[^<]*</\w+>\s*')
 
 
+# The most text several parts may join into one frame. A backlog longer than this (a phone that
+# read nothing for a while, a slow commit releasing many changes at once) goes in several frames,
+# the sync element with the last: 256 Ki characters are at most 1 MiB in UTF-8, the default frame
+# limit of websocket client libraries, and a phone swaps each frame as it comes. A single part
+# larger than this (a whole large board) goes alone.
+FRAME_CHARS = 256 * 1024
+
+
 def replaces(html: str) -> str | None:
     """The id of the one element `html` swaps whole out of band, or None for any other change."""
     found = _WHOLE_ELEMENT.fullmatch(html)
@@ -67,9 +75,10 @@ class Feed:
         self.base = 0
         self.slots: dict[str, int] = {}
         self.clients: set[Client] = set()
-        # ((from, to, seq), Frame): the last frame made of this feed's parts alone, which every
-        # client at the same place with nothing of its own gets too.
-        self.last_frame: tuple[tuple, Frame] | None = None
+        # ((from, end, seq), Frame, to): the last frame made of this feed's parts alone, which
+        # every client at the same place with nothing of its own gets too; `to` is where it
+        # leaves its readers (before `end` when the backlog took more than one frame).
+        self.last_frame: tuple[tuple, Frame, int] | None = None
 
     @property
     def end(self) -> int:
@@ -222,21 +231,27 @@ class Client:
         last = feed.last_frame
         if last is not None and last[0] == key:
             # What take() would have done, without building the same text again.
-            self.pos = feed.end
-            if key[2] is not None:
+            self.pos = last[2]
+            if key[2] is not None and self.pos == feed.end:
                 self.sent_seq = key[2]
             return last[1]
         frame = Frame(self.take())
-        feed.last_frame = (key, frame)
+        feed.last_frame = (key, frame, self.pos)
         return frame
 
+    def has_parts(self) -> bool:
+        """Whether parts are still waiting after a frame: a backlog longer than one frame."""
+        return bool(self.own) or (self.feed is not None and self.pos < self.feed.end)
+
     def take(self) -> str:
-        """Everything waiting for this client as one frame, its sync element last."""
+        """Everything waiting for this client as one frame, its sync element last; or, when that
+        would be longer than FRAME_CHARS, the first of several frames, without a sync element:
+        the page's sequence number, acknowledgements and refusals go with the last, once the page
+        holds every change they speak of."""
         feed = self.feed
         if feed is not None:
             start = self.pos
             shared = feed.items[start - feed.base:]
-            self.pos = feed.end
         else:
             start, shared = 0, []
         if self.own:
@@ -250,6 +265,12 @@ class Client:
             parts.extend(shared[done:])
         else:
             parts = shared
+        if sum(map(len, parts)) > FRAME_CHARS:
+            parts = self._first_frame(start, shared)
+            if self.has_parts():
+                return "".join(parts)
+        elif feed is not None:
+            self.pos = feed.end
         seq = self._latest_seq()
         sync = ['<div id="sync" hx-swap-oob="true" hidden']
         if seq is not None:
@@ -262,6 +283,29 @@ class Client:
         sync.append("></div>")
         self.own, self.acks, self.refused, self.seq = [], [], [], None
         return "".join(parts) + "".join(sync)
+
+    def _first_frame(self, start: int, shared_parts: list[str]) -> list[str]:
+        """The parts of a backlog longer than FRAME_CHARS that fit in one frame (at least one),
+        taken; the rest are left waiting."""
+        order, done = [], 0
+        for at, html in self.own:
+            upto = at - start
+            if upto > done:
+                order.extend((False, part) for part in shared_parts[done:upto])
+                done = upto
+            order.append((True, html))
+        order.extend((False, part) for part in shared_parts[done:])
+        taken, size, shared, own = [], 0, 0, 0
+        for is_own, html in order:
+            if taken and size + len(html) > FRAME_CHARS:
+                break
+            taken.append(html)
+            size += len(html)
+            own += is_own
+            shared += not is_own
+        self.pos = start + shared
+        del self.own[:own]
+        return taken
 
     def stop(self, notify: bool = True) -> None:
         """The hub is done with this connection: nothing more is written to it; with `notify`,

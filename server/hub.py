@@ -255,13 +255,15 @@ class Room:
         # delivered below only moves on).
         low = end
         start = frame = None
+        # Whether that frame took its readers to the end (a backlog may take several).
+        whole = False
         for client in list(feed.clients):
             try:
                 if (client.own or client.acks or client.refused or client.overflow or client.stopped
                         or client.seq is not None or client.closing is not None or client.sending is not None
                         or client.wire is None or client.arrival_seq == seq or client.room is not self):
                     self._deliver(client, now)
-                elif client.pos == start:
+                elif client.pos == start and whole:
                     # The frame the reader before got: what take_frame would give it.
                     client.pos, client.sent_seq, client.last_sent = end, seq, now
                     if not client.wire.write_now(frame):
@@ -274,6 +276,9 @@ class Room:
                         frame = client.take_frame()
                         client.last_sent = now
                         self._write(client, frame)
+                        whole = client.pos == end
+                        if not whole:
+                            self._rest(client, now)
             except Exception:
                 self._failed(client)
             if client.pos < low:
@@ -310,8 +315,18 @@ class Room:
         frame = client.take_frame()
         client.last_sent = now if now is not None else asyncio.get_running_loop().time()
         self._write(client, frame)
+        self._rest(client, client.last_sent)
         if client.closing is not None and client.sending is None:
             self._close(client, client.closing)
+
+    def _rest(self, client: Client, now: float) -> None:
+        """A backlog longer than one frame (server/feed.py's FRAME_CHARS): the next frames, as
+        long as the socket takes them at once; what it cannot take waits in the room, counted
+        against the client's limit, and goes when the socket has room again."""
+        while client.sending is None and not client.stopped and client.has_parts():
+            frame = client.take_frame()
+            client.last_sent = now
+            self._write(client, frame)
 
     def _write(self, client: Client, frame) -> None:
         """Writes now; a socket that cannot take it at once finishes in a task of its own."""

@@ -16,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
+
+from server import feed as feed_module
 from server.hub import TICK, Hub
 
 SYNC = re.compile(r'<div id="sync"[^>]*></div>$')
@@ -278,11 +281,88 @@ class Wire:
         return True
 
 
-def test_readers_written_without_questions_get_what_each_would_get_alone():
+def test_a_backlog_longer_than_a_frame_goes_in_bounded_frames_the_sync_with_the_last(monkeypatch):
+    """A phone that read nothing for a while gets its backlog in frames of at most FRAME_CHARS of
+    parts (a websocket client's default limit is 1 MiB), in publish order; its sequence number and
+    acknowledgements come with the last frame only, when the page holds every change they speak of."""
+    monkeypatch.setattr(feed_module, "FRAME_CHARS", 100)
+    room, (alice, bob) = room_of([("participant", "alice", "fr"), ("participant", "bob", "fr")])
+    for n in range(6):
+        room.publish(lambda view, locale, n=n: f"<p>{n}{'.' * 30}</p>", seq=n + 1)
+        if n == 2:
+            alice.push("<i>mine</i>")
+    alice.push(ack="op-1")
+    frames = [alice.take()]
+    while alice.has_parts():
+        frames.append(alice.take())
+    assert len(frames) == 3
+    assert all(len(body(frame)) <= 100 for frame in frames)
+    assert "".join(body(frame) for frame in frames) == "".join(
+        f"<p>{n}{'.' * 30}</p>" + ("<i>mine</i>" if n == 2 else "") for n in range(6))
+    assert [SYNC.search(frame) is not None for frame in frames] == [False, False, True]
+    assert 'data-seq="6"' in frames[-1] and 'data-ack="op-1"' in frames[-1]
+    assert not alice.due()
+    # A part longer than a frame goes alone, and when it is all that waits, with its sync.
+    room.publish(lambda view, locale: "<p>" + "x" * 300 + "</p>", seq=7)
+    alone = alice.take()
+    assert body(alone) == "<p>" + "x" * 300 + "</p>" and 'data-seq="7"' in alone
+    assert not alice.has_parts() and not alice.due()
+
+
+class GatedSocket(Socket):
+    """A socket whose buffer is full until the test opens the gate."""
+
+    def __init__(self):
+        super().__init__()
+        self.gate = asyncio.Event()
+
+    async def send_text(self, text: str) -> None:
+        await self.gate.wait()
+        self.frames.append(text)
+
+
+def test_the_flusher_writes_a_long_backlog_in_several_frames_while_the_socket_takes_them(monkeypatch):
+    """Readers free to take frames get the whole backlog in one flush, however many frames it
+    takes; one whose socket is full gets the rest once it has room, and nobody waits for it."""
+    monkeypatch.setattr(feed_module, "FRAME_CHARS", 200)
+
+    async def scenario():
+        room, clients = room_of([("participant", f"p{i}", "fr") for i in range(4)])
+        for client in clients:
+            client.wire = Wire(client.socket)
+        held = Hub(512).client(GatedSocket(), "participant", "held", "fr")
+        room.add(held)
+        for n in range(40):
+            room.publish(lambda view, locale, n=n: f"<p>n{n}{'.' * 20}</p>", seq=n + 1)
+        await asyncio.sleep(0.05)
+        for client in clients + [held]:
+            frames = client.socket.frames
+            if client is held:
+                # Its first frame waits in its socket; the rest waits in the room.
+                assert frames == [] and held.sending is not None and held.has_parts()
+                held.socket.gate.set()
+                await asyncio.sleep(0.05)
+            assert len(frames) > 1 and all(len(body(frame)) <= 200 for frame in frames)
+            assert [int(n) for n in re.findall(r"<p>n(\d+)", "".join(frames))] == list(range(40))
+            assert [SYNC.search(frame) is not None for frame in frames] == [False] * (len(frames) - 1) + [True]
+            assert 'data-seq="40"' in frames[-1]
+        # Once every reader passed them, the parts are forgotten at the next change.
+        room.publish(lambda view, locale: "<p>n40</p>", seq=41)
+        await asyncio.sleep(0.05)
+        assert room.feeds[("participant", "fr")].items == []
+        assert all('data-seq="41"' in client.socket.frames[-1] for client in clients + [held])
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("frame_chars", [256 * 1024, 40])
+def test_readers_written_without_questions_get_what_each_would_get_alone(monkeypatch, frame_chars):
     """The flusher writes the readers of a feed who have nothing of their own and stand where the
     others do without asking each what it is due. Against rooms whose clients are asked (no
-    direct write), the same random play must give every client the same frames."""
+    direct write), the same random play must give every client the same frames; with frames
+    of 40 characters, every backlog of more than a part or two goes in several."""
     import random
+
+    monkeypatch.setattr(feed_module, "FRAME_CHARS", frame_chars)
 
     async def play(direct: bool, seed: int) -> list[list[str]]:
         rng = random.Random(seed)
