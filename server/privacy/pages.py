@@ -89,14 +89,24 @@ def _workshop(request: Request):
     return request.app.state.workshops.get(request.path_params["workshop_id"])
 
 
-async def mine(request: Request) -> Response:
-    """GET /a/{id}/mes-contributions: what I wrote in this workshop, board by board."""
+def _mine(request: Request) -> tuple[Workshop, tuple[str, str]] | Response:
+    """The workshop and who the page is for; or the answer when there is no such workshop (404),
+    or nobody of it on this browser (to the join form)."""
     ws = _workshop(request)
     if ws is None:
         return html(request, "error.html", 404, message_key="not_found")
     who = _me(request, ws)
     if who is None:
         return RedirectResponse(f"/rejoindre?code={ws.join_code}", status_code=303)
+    return ws, who
+
+
+async def mine(request: Request) -> Response:
+    """GET /a/{id}/mes-contributions: what I wrote in this workshop, board by board."""
+    found = _mine(request)
+    if isinstance(found, Response):
+        return found
+    ws, who = found
     return _page(request, ws, who[0], done=request.query_params.get("fait") == "1")
 
 
@@ -110,13 +120,10 @@ def _page(request: Request, ws, me: str, status: int = 200, error: str | None = 
 
 async def delete_mine(request: Request) -> Response:
     """POST /a/{id}/mes-contributions: deletes one of my contributions, then its words from the log."""
-    ws = _workshop(request)
-    if ws is None:
-        return html(request, "error.html", 404, message_key="not_found")
-    who = _me(request, ws)
-    if who is None:
-        return RedirectResponse(f"/rejoindre?code={ws.join_code}", status_code=303)
-    me, role = who
+    found = _mine(request)
+    if isinstance(found, Response):
+        return found
+    ws, (me, role) = found
     form = await request.form()
     chosen = next((c for c in contributions(ws, me) if c.board.id == form.get("board")
                    and c.item == form.get("item")), None)
