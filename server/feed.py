@@ -9,6 +9,7 @@ joins both in publish order into one frame. Delivery is server/hub.py's.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import re
 from typing import Awaitable, Callable
 
@@ -254,19 +255,9 @@ class Client:
             shared = feed.items[start - feed.base:]
         else:
             start, shared = 0, []
-        if self.own:
-            parts, done = [], 0
-            for at, html in self.own:
-                upto = at - start
-                if upto > done:
-                    parts.extend(shared[done:upto])
-                    done = upto
-                parts.append(html)
-            parts.extend(shared[done:])
-        else:
-            parts = shared
+        parts, mine = self._in_order(start, shared)
         if sum(map(len, parts)) > FRAME_CHARS:
-            parts = self._first_frame(start, shared)
+            parts = self._first_frame(start, parts, mine)
             if self.has_parts():
                 return "".join(parts)
         elif feed is not None:
@@ -284,28 +275,34 @@ class Client:
         self.own, self.acks, self.refused, self.seq = [], [], [], None
         return "".join(parts) + "".join(sync)
 
-    def _first_frame(self, start: int, shared_parts: list[str]) -> list[str]:
-        """The parts of a backlog longer than FRAME_CHARS that fit in one frame (at least one),
-        taken; the rest are left waiting."""
-        order, done = [], 0
+    def _in_order(self, start: int, shared: list[str]) -> tuple[list[str], list[int]]:
+        """The parts waiting, shared and own, in publish order, and the places of the own ones."""
+        if not self.own:
+            return shared, []
+        parts, mine, done = [], [], 0
         for at, html in self.own:
             upto = at - start
             if upto > done:
-                order.extend((False, part) for part in shared_parts[done:upto])
+                parts.extend(shared[done:upto])
                 done = upto
-            order.append((True, html))
-        order.extend((False, part) for part in shared_parts[done:])
-        taken, size, shared, own = [], 0, 0, 0
-        for is_own, html in order:
-            if taken and size + len(html) > FRAME_CHARS:
+            mine.append(len(parts))
+            parts.append(html)
+        parts.extend(shared[done:])
+        return parts, mine
+
+    def _first_frame(self, start: int, parts: list[str], mine: list[int]) -> list[str]:
+        """Of a backlog longer than FRAME_CHARS, the parts that fit in one frame (at least one),
+        taken; the rest are left waiting."""
+        size = count = 0
+        for html in parts:
+            if count and size + len(html) > FRAME_CHARS:
                 break
-            taken.append(html)
             size += len(html)
-            own += is_own
-            shared += not is_own
-        self.pos = start + shared
+            count += 1
+        own = bisect.bisect_left(mine, count)
+        self.pos = start + count - own
         del self.own[:own]
-        return taken
+        return parts[:count]
 
     def stop(self, notify: bool = True) -> None:
         """The hub is done with this connection: nothing more is written to it; with `notify`,

@@ -29,6 +29,8 @@ from .writer import Writer
 log = logging.getLogger("maillage.workshops")
 
 DEFAULT_BOARDS = ((N_("Diagnostic partagé"), "diagnosis"),)
+
+
 class Workshops:
     def __init__(self, store: Store, hub: Hub):
         self.store = store
