@@ -142,23 +142,30 @@ async def delete_mine(request: Request) -> Response:
     return RedirectResponse(f"/a/{ws.id}/mes-contributions?fait=1", status_code=303)
 
 
-async def erase_form(request: Request) -> Response:
-    """GET /a/{id}/supprimer: the facilitator confirms by typing the workshop's code."""
+def _facilitated(request: Request) -> Workshop | Response:
+    """The workshop, when this browser facilitates it; or the answer: 404 when there is no such
+    workshop, 403 for anyone else."""
     ws = _workshop(request)
     if ws is None:
         return html(request, "error.html", 404, message_key="not_found")
     if not auth.facilitator_of(request.session, ws.id):
         return html(request, "error.html", 403, message_key="facilitator_only")
+    return ws
+
+
+async def erase_form(request: Request) -> Response:
+    """GET /a/{id}/supprimer: the facilitator confirms by typing the workshop's code."""
+    ws = _facilitated(request)
+    if isinstance(ws, Response):
+        return ws
     return html(request, "privacy/erase.html", ws=ws, error=None)
 
 
 async def erase(request: Request) -> Response:
     """POST /a/{id}/supprimer: deletes the workshop, its snapshots and every trace in the files."""
-    ws = _workshop(request)
-    if ws is None:
-        return html(request, "error.html", 404, message_key="not_found")
-    if not auth.facilitator_of(request.session, ws.id):
-        return html(request, "error.html", 403, message_key="facilitator_only")
+    ws = _facilitated(request)
+    if isinstance(ws, Response):
+        return ws
     form = await request.form()
     if auth.normalise_code(str(form.get("code", ""))) != ws.join_code:
         message = translate(locale_of(request), "Le code tapé n'est pas celui de l'atelier : rien n'a été supprimé.")
